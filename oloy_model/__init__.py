@@ -1,0 +1,22 @@
+"""oloy_model: capacity-and-gap projection model for Dali's "One Old, One Young" plan.
+
+Public API (see ``docs/api.md``): ``regions``, ``base_population``, ``OloyInputError``,
+``DemographicWarning`` and, as the engine arrives, ``load_scenario``, ``project``, ``run``.
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .errors import DemographicWarning, OloyInputError
+from .population import base_population, census_age_groups, regions
+from .resources import verify_all as verify_data
+
+__all__ = [
+    "__version__",
+    "DemographicWarning",
+    "OloyInputError",
+    "base_population",
+    "census_age_groups",
+    "regions",
+    "verify_data",
+]

@@ -1,0 +1,78 @@
+"""The ``oloy`` command line.
+
+Exit status: 0 success, 2 bad user input (a message, no traceback), 1 anything else.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+
+from . import __version__
+from .errors import DemographicWarning, OloyInputError
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from .population import base_population, regions
+
+    pop = base_population(year=args.year, method=args.method, open_age_method=args.open_age_method)
+    names = regions().set_index("region")["name_en"]
+    table = pop.assign(band=pop["age"].map(lambda a: "0-14" if a < 15 else ("15-59" if a < 60 else "60+")))
+    wide = table.pivot_table(index="region", columns="band", values="population", aggfunc="sum")
+    wide["total"] = wide.sum(axis=1)
+    wide["share_60plus_%"] = 100 * wide["60+"] / wide["total"]
+    wide.index = [f"{code} {names[code]}" for code in wide.index]
+    wide.loc["532900 Dali prefecture"] = wide.sum(numeric_only=True)
+    wide.loc["532900 Dali prefecture", "share_60plus_%"] = (
+        100 * wide.loc["532900 Dali prefecture", "60+"] / wide.loc["532900 Dali prefecture", "total"])
+    print(f"oloy_model {__version__}: base population {args.year}-11-01 "
+          f"(single years by {args.method!r}, 85+ split by {args.open_age_method!r})")
+    print(wide.round({"share_60plus_%": 2}).to_string(float_format=lambda v: f"{v:,.2f}" if v < 100 else f"{v:,.0f}"))
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from .resources import verify_all
+
+    problems = verify_all()
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print("data: all files match the manifest" if not problems else f"data: {len(problems)} problem(s)")
+    return 0 if not problems else 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="oloy", description="Dali 'One Old, One Young' capacity-and-gap model")
+    parser.add_argument("--version", action="version", version=f"oloy_model {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    summary = commands.add_parser("summary", help="print the census base population by county")
+    summary.add_argument("--year", type=int, default=2020, choices=[2010, 2020])
+    summary.add_argument("--method", default="mono", choices=["mono", "pclm"])
+    summary.add_argument("--open-age-method", default="wpp_china", choices=["wpp_china", "stationary"])
+    summary.set_defaults(handler=_summary)
+    verify = commands.add_parser("verify-data", help="check every bundled data file against its checksum")
+    verify.set_defaults(handler=_verify)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``oloy`` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default", DemographicWarning)
+            return args.handler(args)
+    except OloyInputError as error:
+        print(f"oloy: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("oloy: interrupted", file=sys.stderr)
+        return 1
+    except Exception as error:  # noqa: BLE001 - the CLI's last line of defence
+        print(f"oloy: internal error: {type(error).__name__}: {error} (please report this)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,308 @@
+"""Compile the project's bundled data from the shared source extracts.
+
+Run from the checkout:  ``python scripts/compile_data.py [--shared ../shared/data]``
+
+Reads the county census tabulations (2010, 2020), the UN WPP China extracts and the county
+geography from ``../shared/data`` (never at run time of the model) and writes tidy CSV files
+with English column names, a ``source`` id and a ``quality`` tag on every row, plus
+``data/columns_zh.csv`` (the Chinese source header of every compiled column) and
+``data/MANIFEST.sha256``. The output is deterministic: the same inputs give the same bytes.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+
+COUNTIES = {
+    "532901": ("大理市", "Dali City"),
+    "532922": ("漾濞彝族自治县", "Yangbi Yi Autonomous County"),
+    "532923": ("祥云县", "Xiangyun County"),
+    "532924": ("宾川县", "Binchuan County"),
+    "532925": ("弥渡县", "Midu County"),
+    "532926": ("南涧彝族自治县", "Nanjian Yi Autonomous County"),
+    "532927": ("巍山彝族回族自治县", "Weishan Yi and Hui Autonomous County"),
+    "532928": ("永平县", "Yongping County"),
+    "532929": ("云龙县", "Yunlong County"),
+    "532930": ("洱源县", "Eryuan County"),
+    "532931": ("剑川县", "Jianchuan County"),
+    "532932": ("鹤庆县", "Heqing County"),
+}
+LEVEL = {"530000": "province", "532900": "prefecture"}
+GROUPS = [(0, 0), (1, 4)] + [(a, a + 4) for a in range(5, 85, 5)] + [(85, None)]
+SEX_ZH = {"male": "男", "female": "女"}
+
+COLUMNS_ZH: list[dict] = []
+
+
+def _label(start: int, end: int | None) -> str:
+    return f"{start}+" if end is None else (f"{start}" if start == end else f"{start}-{end}")
+
+
+def _clean_header(col: str) -> str:
+    return re.sub(r"\s+", "", col).replace("（女)", "（女）")
+
+
+def _read_census(path: Path) -> pd.DataFrame:
+    frame = pd.read_csv(path, dtype={"区划代码": str})
+    frame.columns = [_clean_header(c) for c in frame.columns]
+    return frame.set_index("区划代码")
+
+
+def _age_header_2020(sex: str, start: int, end: int | None) -> str:
+    s = SEX_ZH[sex]
+    if end is None:
+        return f"{s}_85岁以上"
+    if start == end:
+        return f"{s}_0岁"
+    return f"{s}_{start}到{end}岁"
+
+
+def _age_header_2010(sex: str, start: int, end: int | None) -> str:
+    s = SEX_ZH[sex]
+    if end is None:
+        return f"85岁及以上（{s}）"
+    if start == end:
+        return f"0岁（{s}）"
+    return f"{start}-{end}岁（{s}）"
+
+
+def population_by_group(frame: pd.DataFrame, header, source: str, file: str) -> pd.DataFrame:
+    rows = []
+    for region, record in frame.iterrows():
+        for sex in ("female", "male"):
+            for start, end in GROUPS:
+                value = float(record[header(sex, start, end)])
+                if value != round(value):
+                    raise ValueError(f"non-integer census count {region} {sex} {start}: {value}")
+                rows.append({
+                    "region": region,
+                    "level": LEVEL.get(region, "county"),
+                    "sex": sex,
+                    "age_group": _label(start, end),
+                    "age_start": start,
+                    "age_end": "" if end is None else end,
+                    "population": int(value),
+                    "source": source,
+                    "quality": "mirror",
+                })
+    for sex in ("female", "male"):
+        for start, end in GROUPS:
+            COLUMNS_ZH.append({"file": file, "column": f"population[{sex},{_label(start, end)}]",
+                               "source_header_zh": header(sex, start, end)})
+    return pd.DataFrame(rows)
+
+
+def indicators(frame: pd.DataFrame, spec: list[tuple[str, str, str]], source: str, file: str) -> pd.DataFrame:
+    rows = []
+    for region, record in frame.iterrows():
+        for name, zh, unit in spec:
+            value = record[zh]
+            if pd.isna(value):
+                continue
+            rows.append({"region": region, "level": LEVEL.get(region, "county"), "indicator": name,
+                         "value": float(value), "unit": unit, "source": source, "quality": "mirror"})
+    COLUMNS_ZH.extend({"file": file, "column": f"indicator[{n}]", "source_header_zh": zh} for n, zh, _ in spec)
+    return pd.DataFrame(rows)
+
+
+SPEC_2020 = [
+    ("population_total", "人口数_合计", "persons"),
+    ("population_male", "人口数_男", "persons"),
+    ("population_female", "人口数_女", "persons"),
+    ("urban_population", "城镇人口", "persons"),
+    ("rural_population", "乡村人口", "persons"),
+    ("family_households", "家庭户数", "households"),
+    ("family_household_population", "家庭户人口数", "persons"),
+    ("household_size", "户规模", "persons per household"),
+    ("households_with_65plus", "有65岁及以上老年人口的户数", "households"),
+    ("households_with_one_65plus", "有一个老人", "households"),
+    ("households_with_two_65plus", "有二个老人", "households"),
+    ("households_with_three_plus_65plus", "有三个及以上老人", "households"),
+    ("registered_elsewhere_same_county", "户口登记地在外乡镇街道人口_本县", "persons"),
+    ("registered_elsewhere_other_county_in_province", "户口登记地在外乡镇街道人口_本省其他县", "persons"),
+    ("registered_elsewhere_other_province", "户口登记地在外乡镇街道人口_省外", "persons"),
+    ("share_women_15_49", "人口比重_15-49岁育龄妇女", "percent of population"),
+    ("children_ever_born_per_woman_15_64", "15-64岁妇女平均活产子女数", "children per woman"),
+    ("children_surviving_per_woman_15_64", "15-64岁妇女平均存活子女数", "children per woman"),
+    ("minority_share", "少数民族人口比重（%）", "percent of population"),
+]
+SPEC_2010 = [
+    ("population_total", "合计", "persons"),
+    ("population_male", "男", "persons"),
+    ("population_female", "女", "persons"),
+    ("registered_population", "户籍人口", "persons"),
+    ("urban_population", "城镇人口", "persons"),
+    ("rural_population", "乡村人口", "persons"),
+    ("households", "户数", "households"),
+    ("household_population", "人口数", "persons"),
+    ("household_size", "户规模（人/户）", "persons per household"),
+    ("households_with_65plus", "有65岁及以上老年人口的户数（户）-合计", "households"),
+    ("crude_birth_rate", "出生率（‰）", "per 1,000 (census year)"),
+    ("crude_death_rate", "死亡率（‰）", "per 1,000 (census year)"),
+    ("rate_of_natural_increase", "自然增长率（‰）", "per 1,000 (census year)"),
+    ("in_migrants_same_county", "迁入人口（人）-本县（市）/本市市区", "persons"),
+    ("in_migrants_other_county_in_province", "迁入人口（人）-本省其他县（市）、市区", "persons"),
+    ("in_migrants_other_province", "迁入人口（人）-外省", "persons"),
+    ("share_women_15_49", "15-49岁育龄妇女（%）", "percent of population"),
+    ("children_ever_born_per_woman_15_64", "15-64岁妇女-平均活产子女数", "children per woman"),
+    ("children_surviving_per_woman_15_64", "15-64岁妇女-平均存活子女数", "children per woman"),
+    ("minority_share", "少数民族人口比重（%）", "percent of population"),
+]
+
+
+def regions_table(geo_path: Path) -> pd.DataFrame:
+    geo = json.loads(geo_path.read_text(encoding="utf-8"))
+    centroid = {str(f["properties"]["adcode"]): f["properties"]["centroid"] for f in geo["features"]}
+    rows = []
+    for code, (zh, en) in COUNTIES.items():
+        lon, lat = centroid[code]
+        rows.append({"region": code, "name_zh": zh, "name_en": en, "centroid_lon": lon, "centroid_lat": lat,
+                     "source": "nbs_division_codes;geo_centroids", "quality": "official;mirror"})
+    return pd.DataFrame(rows)
+
+
+def _wpp(shared: Path, name: str) -> pd.DataFrame:
+    frame = pd.read_csv(shared / "wpp2024-china" / f"{name}.tsv", sep="\t")
+    return frame.drop(columns=[c for c in frame.columns if c in ("country_code", "country", "name", "last.observed")])
+
+
+def _annual(shared: Path, name: str, value: str, variant: str) -> pd.DataFrame:
+    wide = _wpp(shared, name)
+    long = wide.melt(var_name="year", value_name=value)
+    long["year"] = long["year"].astype(int)
+    long.insert(1, "variant", variant)
+    return long
+
+
+def wpp_tables(shared: Path) -> dict[str, pd.DataFrame]:
+    tag = {"source": "wpp2024", "quality": "UN"}
+    tfr = pd.concat([_annual(shared, "tfr", "tfr", "estimate")] + [
+        _annual(shared, f"tfrproj{v}", "tfr", v.lower()) for v in ("Med", "Low", "High")])
+    tfr["variant"] = tfr["variant"].replace({"med": "medium"})
+    e0 = []
+    for sex, s in (("female", "F"), ("male", "M")):
+        for name, variant in ((f"e0{s}", "estimate"), (f"e0{s}proj", "medium")):
+            part = _annual(shared, name, "e0", variant)
+            part.insert(1, "sex", sex)
+            e0.append(part)
+    e0 = pd.concat(e0)
+    mx = []
+    for sex, s in (("female", "F"), ("male", "M")):
+        wide = _wpp(shared, f"mx{s}5")
+        long = wide.melt(id_vars="age", var_name="period", value_name="mx")
+        long["period_start"] = long["period"].str[:4].astype(int)
+        long["period_end"] = long["period"].str[5:].astype(int)
+        long["age_start"] = long["age"].astype(str).str.rstrip("+").astype(int)
+        long["sex"] = sex
+        long["variant"] = (long["period_start"] >= 2025).map({True: "medium", False: "estimate"})
+        mx.append(long[["period_start", "period_end", "sex", "age_start", "mx", "variant"]])
+    mx = pd.concat(mx).sort_values(["period_start", "sex", "age_start"])
+    asfr = _wpp(shared, "percentASFR5").melt(id_vars="age", var_name="year", value_name="percent")
+    asfr["year"] = asfr["year"].astype(int)
+    asfr["age_start"] = asfr["age"].str.split("-").str[0].astype(int)
+    asfr["age_end"] = asfr["age"].str.split("-").str[1].astype(int)
+    asfr = asfr[["year", "age_start", "age_end", "percent"]].sort_values(["year", "age_start"])
+    srb = _annual(shared, "sexRatio", "srb", "estimate")
+    srb.loc[srb["year"] >= 2024, "variant"] = "medium"
+    events = []
+    for name, quantity, variant in (("births", "births", "estimate"), ("birthsprojMed", "births", "medium"),
+                                    ("deaths", "deaths", "estimate")):
+        part = _annual(shared, name, "thousands", variant)
+        part.insert(1, "quantity", quantity)
+        events.append(part)
+    events = pd.concat(events)
+    out = {"tfr": tfr, "e0": e0, "mx5": mx, "asfr_percent5": asfr, "srb": srb, "events": events}
+    return {k: v.assign(**tag).reset_index(drop=True) for k, v in out.items()}
+
+
+def wpp2019_population(shared: Path) -> pd.DataFrame:
+    parts = []
+    for sex, s in (("female", "F"), ("male", "M")):
+        frame = pd.read_csv(shared / "wpp2019-china" / f"pop{s}.tsv", sep="\t").drop(columns=["country_code", "name"])
+        long = frame.melt(id_vars="age", var_name="year", value_name="population_thousands")
+        long["sex"] = sex
+        parts.append(long)
+    long = pd.concat(parts)
+    long["year"] = long["year"].astype(int)
+    long["age_start"] = long["age"].str.extract(r"^(\d+)")[0].astype(int)
+    long = long.rename(columns={"age": "age_group"})
+    long = long[["year", "sex", "age_group", "age_start", "population_thousands"]]
+    return long.sort_values(["year", "sex", "age_start"]).assign(source="wpp2019", quality="UN").reset_index(drop=True)
+
+
+BULLETIN_2020 = [
+    # item, value, unit, source, quality
+    ("resident_population", 3337559, "persons", "dali2020_bulletin", "official"),
+    ("population_male", 1693368, "persons", "dali2020_bulletin", "official"),
+    ("population_female", 1644191, "persons", "dali2020_bulletin", "official"),
+    ("sex_ratio", 102.99, "males per 100 females", "dali2020_bulletin", "official"),
+    ("population_0_14", 557626, "persons", "dali2020_bulletin", "official"),
+    ("population_15_59", 2212105, "persons", "dali2020_bulletin", "official"),
+    ("population_60plus", 567828, "persons", "dali2020_bulletin", "official"),
+    ("share_60plus", 17.01, "percent", "dali2020_bulletin", "official"),
+    ("population_65plus", 418121, "persons", "nbs2020_county", "mirror"),
+    ("share_65plus", 12.53, "percent", "dali2020_bulletin", "official"),
+    ("family_households", 1048985, "households", "dali2020_bulletin", "official"),
+    ("family_household_population", 3161302, "persons", "dali2020_bulletin", "official"),
+    ("collective_household_population", 176257, "persons", "dali2020_bulletin", "official"),
+    ("collective_households", 37268, "households", "dali2020_bulletin", "official"),
+    ("urban_population", 1431100, "persons", "dali2020_urban_mirror", "mirror"),
+    ("life_expectancy_at_birth", 76.56, "years", "dali_plan_2022", "official"),
+]
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    frame.to_csv(tmp, index=False, lineterminator="\n", float_format="%.10g")
+    os.replace(tmp, path)
+
+
+def write_manifest(data: Path) -> None:
+    lines = []
+    for path in sorted(p for p in data.rglob("*") if p.is_file() and p.name != "MANIFEST.sha256"):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        lines.append(f"{digest}  {path.relative_to(data).as_posix()}")
+    (data / "MANIFEST.sha256").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--manifest-only", action="store_true", help="only rewrite data/MANIFEST.sha256")
+    args = parser.parse_args()
+    if not args.manifest_only:
+        shared = args.shared
+        c20 = _read_census(shared / "census-county" / "census2020_county_dali.csv")
+        c10 = _read_census(shared / "census-county" / "census2010_county_dali.csv")
+        COLUMNS_ZH.clear()
+        write_csv(population_by_group(c20, _age_header_2020, "nbs2020_county", "census7/population_by_age_group.csv"),
+                  DATA / "census7" / "population_by_age_group.csv")
+        write_csv(indicators(c20, SPEC_2020, "nbs2020_county", "census7/indicators.csv"),
+                  DATA / "census7" / "indicators.csv")
+        write_csv(population_by_group(c10, _age_header_2010, "nbs2010_county", "census6/population_by_age_group.csv"),
+                  DATA / "census6" / "population_by_age_group.csv")
+        write_csv(indicators(c10, SPEC_2010, "nbs2010_county", "census6/indicators.csv"),
+                  DATA / "census6" / "indicators.csv")
+        bulletin = pd.DataFrame(BULLETIN_2020, columns=["item", "value", "unit", "source", "quality"])
+        bulletin.insert(0, "region", "532900")
+        write_csv(bulletin, DATA / "census7" / "bulletin.csv")
+        write_csv(regions_table(shared / "geo" / "532900_full.json"), DATA / "census7" / "regions.csv")
+        for name, frame in wpp_tables(shared).items():
+            write_csv(frame, DATA / "wpp2024" / f"{name}.csv")
+        write_csv(wpp2019_population(shared), DATA / "wpp2019" / "population5.csv")
+        write_csv(pd.DataFrame(COLUMNS_ZH), DATA / "columns_zh.csv")
+    write_manifest(DATA)
+
+
+if __name__ == "__main__":
+    main()
