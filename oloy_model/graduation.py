@@ -150,7 +150,7 @@ def pclm_fit(y: np.ndarray, composition: np.ndarray, smoothing: float, *, order:
         weights = 1.0 / mu
         normal = q.T @ (weights[:, None] * q)
         rhs = q.T @ (weights * (y - mu + q @ b))
-        b_new = np.clip(np.linalg.lstsq(normal + penalty, rhs, rcond=None)[0], lower, upper)
+        b_new = np.clip(_solve(normal + penalty, rhs), lower, upper)
         converged = np.max(np.abs(b_new - b)) < tol
         b = b_new
         if converged:
@@ -159,10 +159,17 @@ def pclm_fit(y: np.ndarray, composition: np.ndarray, smoothing: float, *, order:
     mu = np.maximum(composition @ gamma, 1e-12)
     q = composition * gamma
     normal = q.T @ (q / mu[:, None])
-    hat_trace = np.trace(np.linalg.lstsq(normal + penalty, normal, rcond=None)[0])
+    hat_trace = np.trace(_solve(normal + penalty, normal))
     positive = y > 0
     deviance = 2.0 * np.sum(y[positive] * np.log(np.maximum(y[positive] / mu[positive], 1e-300))) - 2.0 * np.sum(y - mu)
     return gamma, deviance + np.log(y.size) * hat_trace
+
+
+def _solve(matrix: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.solve(matrix, rhs)
+    except np.linalg.LinAlgError:  # singular when a run of groups is empty: least squares instead
+        return np.linalg.lstsq(matrix, rhs, rcond=None)[0]
 
 
 def split_by_shares(total: np.ndarray, shares: np.ndarray) -> np.ndarray:
