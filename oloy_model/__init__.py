@@ -7,14 +7,23 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from . import ccmpp
 from .errors import DemographicWarning, OloyInputError
 from .population import base_population, census_age_groups, regions
+from .projection import Projection, project
 from .resources import verify_all as verify_data
+from .scenario import Scenario, list_scenarios, load_scenario
 
 __all__ = [
     "__version__",
     "DemographicWarning",
     "OloyInputError",
+    "Projection",
+    "Scenario",
+    "ccmpp",
+    "list_scenarios",
+    "load_scenario",
+    "project",
     "base_population",
     "census_age_groups",
     "regions",

@@ -1,0 +1,227 @@
+"""Scenarios: TOML files validated against :mod:`oloy_model.schema`.
+
+A scenario file has a top-level ``name`` (optional; default the file stem), an optional
+``extends = "other.toml"`` (resolved relative to the file, or a bundled scenario name), and
+sections ``[scenario]``, ``[projection]``, ``[fertility]``, ``[mortality]``, ``[migration]``.
+Every key not given takes its parent's value, then the schema default. Unknown keys, wrong
+types, out-of-range values and missing files raise :class:`OloyInputError` naming the file,
+the key path and the value; implausible-but-possible values warn
+(:class:`DemographicWarning`).
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import tomllib
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .errors import DemographicWarning, OloyInputError
+from .resources import data_checksum, scenarios_dir, sha256
+from .schema import SCHEMA, SECTIONS, TOP_LEVEL, Key, defaults
+
+HASH_VERSION = "1"  # bump (with a CHANGELOG entry) when the meaning of a key changes
+DESCRIPTIVE = ("scenario.description", "scenario.rationale")
+
+
+@dataclass(frozen=True, eq=False)
+class Scenario:
+    """A validated, fully resolved scenario.
+
+    Attributes
+    ----------
+    name : str
+    values : Mapping[str, Any]
+        Every schema key (``"section.key"``) with its resolved value; paths are absolute.
+    source : str
+        The file it was read from (``""`` when built in code).
+    """
+
+    name: str
+    values: Mapping[str, Any]
+    source: str = ""
+    _hash: str = field(default="", repr=False, compare=False)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Scenario) and (self.name, self.content_hash) == (other.name, other.content_hash)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.content_hash))
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 (hex) of the resolved numeric content and the data it reads.
+
+        Stable across runs and machines; independent of the name, the description and the
+        file's location; changes when any value, the bundled data or a referenced file does.
+        """
+        return self._hash or compute_hash(self.values)
+
+    def with_values(self, changes: Mapping[str, Any], *, name: str | None = None) -> Scenario:
+        """A new scenario with some keys changed (validated like a file)."""
+        merged = dict(self.values) | dict(changes)
+        where = f"{self.name} (modified in code)"
+        values = validate(merged, where, base_dir=Path.cwd())
+        return Scenario(name or self.name, MappingProxyType(values), self.source, compute_hash(values))
+
+
+def compute_hash(values: Mapping[str, Any]) -> str:
+    content = {k: v for k, v in sorted(values.items()) if k not in DESCRIPTIVE}
+    for key, value in list(content.items()):
+        if SCHEMA[key].type == "path" and value:
+            content[key] = {"sha256": sha256(Path(value))}
+    payload = {"hash_version": HASH_VERSION, "data": data_checksum(), "values": content}
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def list_scenarios() -> list[str]:
+    """Names of the bundled scenarios (file stems in ``scenarios/``), sorted."""
+    return sorted(path.stem for path in scenarios_dir().glob("*.toml"))
+
+
+def resolve_path(name_or_path: str | Path) -> Path:
+    """A scenario file from a bundled name or a path."""
+    text = str(name_or_path)
+    path = Path(text)
+    if path.suffix == ".toml" or path.exists() or "/" in text:
+        if not path.is_file():
+            raise OloyInputError(f"{path}: scenario file not found")
+        return path.resolve()
+    bundled = scenarios_dir() / f"{text}.toml"
+    if not bundled.is_file():
+        close = difflib.get_close_matches(text, list_scenarios(), n=3)
+        hint = f"; did you mean {close}?" if close else ""
+        raise OloyInputError(f"scenario {text!r} is not bundled (bundled: {list_scenarios()}){hint}")
+    return bundled
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """Load and validate a scenario by bundled name (``"baseline"``) or path to a TOML file."""
+    path = resolve_path(name_or_path)
+    raw, name = _read_chain(path, [])
+    values = validate(raw, str(path), base_dir=path.parent)
+    return Scenario(name, MappingProxyType(values), str(path), compute_hash(values))
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise OloyInputError(f"{path}: not valid TOML ({error})") from None
+    except UnicodeDecodeError as error:
+        raise OloyInputError(f"{path}: not UTF-8 text ({error})") from None
+
+
+def _read_chain(path: Path, seen: list[Path]) -> tuple[dict[str, Any], str]:
+    """Flat values of ``path`` over those of its ``extends`` chain (paths made absolute)."""
+    if path in seen:
+        raise OloyInputError(f"{path}: 'extends' forms a cycle: " + " -> ".join(str(p) for p in seen + [path]))
+    document = _read_toml(path)
+    flat = _flatten(document, path)
+    parent: dict[str, Any] = {}
+    if "extends" in document:
+        target = document["extends"]
+        if not isinstance(target, str) or not target:
+            raise OloyInputError(f"{path}: key 'extends' = {target!r}; expected a file name or bundled scenario name")
+        candidate = (path.parent / target)
+        if not candidate.is_file():
+            try:
+                candidate = resolve_path(Path(target).stem if target.endswith(".toml") else target)
+            except OloyInputError:
+                raise OloyInputError(f"{path}: key 'extends' = {target!r}: no such file next to it "
+                                     f"({candidate}) and no bundled scenario of that name") from None
+        parent, _ = _read_chain(candidate.resolve(), seen + [path])
+    name = document.get("name", path.stem)
+    if not isinstance(name, str) or not name.strip():
+        raise OloyInputError(f"{path}: key 'name' = {name!r}; expected a non-empty string")
+    return parent | flat, name
+
+
+def _flatten(document: dict, path: Path) -> dict[str, Any]:
+    flat = {}
+    for section, content in document.items():
+        if section in TOP_LEVEL:
+            continue
+        if section not in SECTIONS:
+            raise OloyInputError(f"{path}: unknown key '{section}'{_suggest(section, list(SECTIONS) + list(TOP_LEVEL))}; "
+                                 f"expected one of the sections {list(SECTIONS)} or {list(TOP_LEVEL)}")
+        if not isinstance(content, dict):
+            raise OloyInputError(f"{path}: '{section}' must be a table ([{section}]), got {content!r}")
+        for key, value in content.items():
+            full = f"{section}.{key}"
+            if full not in SCHEMA:
+                valid = [k.split(".", 1)[1] for k in SCHEMA if k.startswith(section + ".")]
+                raise OloyInputError(f"{path}: unknown key '{full}'{_suggest(key, valid)}; valid keys in [{section}]: {valid}")
+            if SCHEMA[full].type == "path" and isinstance(value, str) and value:
+                value = str((path.parent / value).resolve())
+            flat[full] = value
+    return flat
+
+
+def _suggest(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def validate(raw: Mapping[str, Any], where: str, *, base_dir: Path) -> dict[str, Any]:
+    """Check every value against the schema and fill defaults; returns the resolved values."""
+    values = defaults() | dict(raw)
+    for name, value in values.items():
+        if name not in SCHEMA:
+            raise OloyInputError(f"{where}: unknown key '{name}'")
+        values[name] = _check(name, SCHEMA[name], value, where, base_dir)
+    _cross_checks(values, where)
+    return values
+
+
+def _check(name: str, key: Key, value: Any, where: str, base_dir: Path) -> Any:
+    def fail(expected: str) -> None:
+        raise OloyInputError(f"{where}: key '{name}' = {value!r}; expected {expected}")
+
+    if key.type == "auto_float" and value == "auto":
+        return value
+    if key.type in ("float", "auto_float"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            fail("a number" + (' or "auto"' if key.type == "auto_float" else "") + f" [{key.unit}]")
+        value = float(value)
+    elif key.type == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            fail(f"a whole number [{key.unit}]")
+    elif key.type == "bool":
+        if not isinstance(value, bool):
+            fail("true or false")
+    elif key.type in ("str", "path", "choice"):
+        if not isinstance(value, str):
+            fail("a string" if key.type != "choice" else f"one of {list(key.choices)}")
+        if key.type == "choice" and value not in key.choices:
+            fail(f"one of {list(key.choices)}")
+        if key.type == "path" and value:
+            path = Path(value) if Path(value).is_absolute() else (base_dir / value)
+            if not path.is_file():
+                fail(f"an existing file (not found: {path})")
+            value = str(path.resolve())
+    if key.type in ("float", "auto_float", "int"):
+        if key.minimum is not None and not (key.minimum <= value <= key.maximum):
+            fail(f"a value in [{key.minimum:g}, {key.maximum:g}] {key.unit}")
+        if key.plausible and not (key.plausible[0] <= value <= key.plausible[1]):
+            warnings.warn(f"{where}: key '{name}' = {value!r} is outside the plausible range "
+                          f"[{key.plausible[0]:g}, {key.plausible[1]:g}] {key.unit}", DemographicWarning, stacklevel=4)
+    return value
+
+
+def _cross_checks(values: dict[str, Any], where: str) -> None:
+    if values["projection.horizon"] <= values["projection.base_year"]:
+        raise OloyInputError(f"{where}: key 'projection.horizon' = {values['projection.horizon']}; expected a year after "
+                             f"the base year {values['projection.base_year']}")
+    if values["migration.taper_end"] < values["migration.taper_start"]:
+        raise OloyInputError(f"{where}: key 'migration.taper_end' = {values['migration.taper_end']}; expected a year "
+                             f">= migration.taper_start ({values['migration.taper_start']})")
