@@ -210,7 +210,7 @@ def _long(cube: np.ndarray, name: str, codes: list[str], years: np.ndarray, valu
     ordered = np.transpose(cube, (1, 0, 2, 3))  # region, year, sex, age
     n_regions, n_years = ordered.shape[:2]
     return pd.DataFrame({
-        "scenario": pd.Categorical([name] * ordered.size),
+        "scenario": _constant_category(name, ordered.size),
         "region": np.repeat(np.array(codes, dtype=object), n_years * 2 * N_AGES),
         "year": np.tile(np.repeat(years.astype(int), 2 * N_AGES), n_regions),
         "sex": np.tile(np.repeat(np.array(SEXES, dtype=object), N_AGES), n_regions * n_years),
@@ -219,11 +219,15 @@ def _long(cube: np.ndarray, name: str, codes: list[str], years: np.ndarray, valu
     })
 
 
+def _constant_category(name: str, size: int) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.zeros(size, dtype=np.int8), categories=[name])
+
+
 def _long_births(cube: np.ndarray, name: str, codes: list[str], years: np.ndarray) -> pd.DataFrame:
     ordered = np.transpose(cube, (1, 0, 2))  # region, year, sex
     n_regions, n_years = ordered.shape[:2]
     return pd.DataFrame({
-        "scenario": pd.Categorical([name] * ordered.size),
+        "scenario": _constant_category(name, ordered.size),
         "region": np.repeat(np.array(codes, dtype=object), n_years * 2),
         "year": np.tile(np.repeat(years.astype(int), 2), n_regions),
         "sex": np.tile(np.array(SEXES, dtype=object), n_regions * n_years),
