@@ -95,15 +95,17 @@ def tfr_paths(years: np.ndarray, codes: list[str], values, exposure: np.ndarray)
     ratio = estimates.prefecture_tfr_ratio() if values["fertility.level_ratio"] == "auto" else values["fertility.level_ratio"]
     prefecture = ratio * fertility.wpp_tfr(years, values["fertility.tfr_variant"])
     prefecture = prefecture + np.where(years >= values["fertility.offset_start"], values["fertility.tfr_offset"], 0.0)
-    prefecture = prefecture + fertility.policy_effect(
-        years, onset=values["fertility.policy_onset"], peak=values["fertility.policy_peak"],
-        ramp_years=values["fertility.policy_ramp_years"], plateau_years=values["fertility.policy_plateau_years"],
-        decay_years=values["fertility.policy_decay_years"], floor=values["fertility.policy_floor"])
+    for effect in values["fertility.effects"]:
+        prefecture = prefecture + fertility.policy_effect(
+            years, onset=effect["onset"], peak=effect["peak"], ramp_years=effect["ramp_years"],
+            plateau_years=effect["plateau_years"], decay_years=effect["decay_years"], floor=effect["floor"])
     multipliers = np.ones(len(codes))
     if values["fertility.county_differentials"]:
         multipliers = estimates.county_tfr_multipliers().reindex(codes).fillna(1.0).to_numpy()
         # Normalise so the prefecture's exposure-weighted TFR stays on the stated path.
         multipliers = multipliers / np.average(multipliers, weights=exposure)
+    overrides = values["fertility.county_multipliers"]
+    multipliers = np.array([overrides.get(code, m) for code, m in zip(codes, multipliers)])
     tfr = np.maximum(prefecture[:, None] * multipliers[None, :], 0.0)
     if np.any(tfr > 3.0):
         warnings.warn(f"TFR above 3 in {int(np.sum(tfr > 3.0))} county-years (max {tfr.max():.2f})",
@@ -140,10 +142,12 @@ def _build_inputs_cached(_hash: str, scenario: Scenario) -> Inputs:
     shape = (years.size, len(codes), 2, N_AGES)
     rates = np.zeros(shape)
     counts = np.zeros(shape)
+    county_scale = np.array([v["migration.county_scale"].get(code, 1.0) for code in codes])
+    factor = scale[:, None, None, None] * county_scale[None, :, None, None]
     if v["migration.basis"] == "rates":
-        rates = scale[:, None, None, None] * migration["rates"][order][None]
+        rates = factor * migration["rates"][order][None]
     else:
-        counts = scale[:, None, None, None] * migration["counts"][order][None]
+        counts = factor * migration["counts"][order][None]
     return Inputs(codes, years, base, survival, fertility.asfr(tfr, schedule), np.full(years.size, srb_value),
                   rates, counts, tfr, e0, scale)
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from .errors import DemographicWarning, OloyInputError
 from .resources import data_checksum, scenarios_dir, sha256
-from .schema import SCHEMA, SECTIONS, TOP_LEVEL, Key, defaults
+from .schema import EFFECT_SCHEMA, SCHEMA, SECTIONS, TOP_LEVEL, Key, defaults
 
 HASH_VERSION = "1"  # bump (with a CHANGELOG entry) when the meaning of a key changes
 DESCRIPTIVE = ("scenario.description", "scenario.rationale")
@@ -74,13 +74,22 @@ class Scenario:
 
 
 def compute_hash(values: Mapping[str, Any]) -> str:
-    content = {k: v for k, v in sorted(values.items()) if k not in DESCRIPTIVE}
+    content = {k: _plain(v) for k, v in sorted(values.items()) if k not in DESCRIPTIVE}
     for key, value in list(content.items()):
         if SCHEMA[key].type == "path" and value:
             content[key] = {"sha256": sha256(Path(value))}
     payload = {"hash_version": HASH_VERSION, "data": data_checksum(), "values": content}
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready copy of a resolved value (tables become dicts, tuples lists)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def list_scenarios() -> list[str]:
@@ -189,6 +198,10 @@ def _check(name: str, key: Key, value: Any, where: str, base_dir: Path) -> Any:
 
     if key.type == "auto_float" and value == "auto":
         return value
+    if key.type == "region_map":
+        return _check_region_map(name, key, value, where)
+    if key.type == "effects":
+        return _check_effects(name, value, where, base_dir)
     if key.type in ("float", "auto_float"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             fail("a number" + (' or "auto"' if key.type == "auto_float" else "") + f" [{key.unit}]")
@@ -216,6 +229,41 @@ def _check(name: str, key: Key, value: Any, where: str, base_dir: Path) -> Any:
             warnings.warn(f"{where}: key '{name}' = {value!r} is outside the plausible range "
                           f"[{key.plausible[0]:g}, {key.plausible[1]:g}] {key.unit}", DemographicWarning, stacklevel=4)
     return value
+
+
+def _check_region_map(name: str, key: Key, value: Any, where: str) -> MappingProxyType:
+    from .population import region_codes
+
+    if not isinstance(value, Mapping):
+        raise OloyInputError(f"{where}: key '{name}' = {value!r}; expected a table of region code = number, "
+                             "e.g. {532901 = 0.8}")
+    codes = region_codes()
+    checked = {}
+    for code, number in value.items():
+        code = str(code)
+        if code not in codes:
+            raise OloyInputError(f"{where}: key '{name}.{code}': unknown region code {code!r}; expected one of {codes}")
+        number_key = Key("float", 0.0, key.unit, key.doc, key.minimum, key.maximum, key.plausible)
+        checked[code] = _check(f"{name}.{code}", number_key, number, where, Path())
+    return MappingProxyType(dict(sorted(checked.items())))
+
+
+def _check_effects(name: str, value: Any, where: str, base_dir: Path) -> tuple:
+    if not isinstance(value, (list, tuple)):
+        raise OloyInputError(f"{where}: key '{name}' = {value!r}; expected a list of [[{name}]] tables")
+    effects = []
+    for index, effect in enumerate(value):
+        path = f"{name}[{index}]"
+        if not isinstance(effect, Mapping):
+            raise OloyInputError(f"{where}: key '{path}' = {effect!r}; expected a table with keys {list(EFFECT_SCHEMA)}")
+        for field_name in effect:
+            if field_name not in EFFECT_SCHEMA:
+                raise OloyInputError(f"{where}: unknown key '{path}.{field_name}'"
+                                     f"{_suggest(field_name, list(EFFECT_SCHEMA))}; valid keys: {list(EFFECT_SCHEMA)}")
+        merged = {k: effect.get(k, spec.default) for k, spec in EFFECT_SCHEMA.items()}
+        effects.append(MappingProxyType({k: _check(f"{path}.{k}", EFFECT_SCHEMA[k], v, where, base_dir)
+                                         for k, v in merged.items()}))
+    return tuple(effects)
 
 
 def _cross_checks(values: dict[str, Any], where: str) -> None:
