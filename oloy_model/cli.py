@@ -41,10 +41,49 @@ def _verify(args: argparse.Namespace) -> int:
     return 0 if not problems else 2
 
 
+def _run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .runner import run_scenarios
+    from .scenario import list_scenarios
+
+    names = args.scenarios or list_scenarios()
+    folder = run_scenarios(names, Path(args.out), force=args.force)
+    print(f"wrote {folder}")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .scenario import load_scenario
+
+    problems = 0
+    for name in args.scenarios:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DemographicWarning)
+            try:
+                scenario = load_scenario(name)
+            except OloyInputError as error:
+                problems += 1
+                print(f"invalid: {error}", file=sys.stderr)
+                continue
+        for warning in caught:
+            print(f"warning: {warning.message}", file=sys.stderr)
+        print(f"valid: {scenario.name} ({scenario.source}) content_hash {scenario.content_hash}")
+    return 2 if problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oloy", description="Dali 'One Old, One Young' capacity-and-gap model")
     parser.add_argument("--version", action="version", version=f"oloy_model {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="project scenarios and write tables, workbook and manifest")
+    run.add_argument("scenarios", nargs="*", help="bundled names or TOML paths (default: every bundled scenario)")
+    run.add_argument("--out", default="oloy-output", help="output folder (default: ./oloy-output)")
+    run.add_argument("--force", action="store_true", help="replace an existing output folder")
+    run.set_defaults(handler=_run)
+    validate = commands.add_parser("validate", help="check scenario files; exit 0 when all are valid, else 2")
+    validate.add_argument("scenarios", nargs="+", help="bundled names or TOML paths")
+    validate.set_defaults(handler=_validate)
     summary = commands.add_parser("summary", help="print the census base population by county")
     summary.add_argument("--year", type=int, default=2020, choices=[2010, 2020])
     summary.add_argument("--method", default="mono", choices=["mono", "pclm"])

@@ -1,0 +1,72 @@
+"""The `oloy` command: exit codes, deterministic outputs, atomic and non-destructive writes."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from oloy_model.cli import main
+
+SCENARIOS = ["baseline", "three_child_support"]
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("runs")
+    assert main(["run", *SCENARIOS, "--out", str(root / "a")]) == 0
+    assert main(["run", *SCENARIOS, "--out", str(root / "b")]) == 0
+    return root / "a", root / "b"
+
+
+def test_outputs_are_byte_identical(two_runs):
+    first, second = two_runs
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert any(p.suffix == ".csv" for p in files) and any(p.suffix == ".xlsx" for p in files)
+    for relative in files:
+        if relative.name == "manifest.json":
+            continue
+        assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
+
+
+def test_manifest_lists_files_hashes_and_provenance(two_runs):
+    manifest = json.loads((two_runs[0] / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["version"] and len(manifest["data_checksum"]) == 64
+    assert [s["name"] for s in manifest["scenarios"]] == SCENARIOS
+    assert all(len(s["content_hash"]) == 64 for s in manifest["scenarios"])
+    listed = {f["path"] for f in manifest["files"]}
+    assert "baseline/population.csv" in listed and "oloy_results.xlsx" in listed
+
+
+def test_existing_folder_is_not_touched_without_force(two_runs, capsys):
+    first, _ = two_runs
+    before = {p: p.stat().st_mtime_ns for p in first.rglob("*")}
+    assert main(["run", "baseline", "--out", str(first)]) == 2
+    assert "already exists; nothing was changed" in capsys.readouterr().err
+    assert {p: p.stat().st_mtime_ns for p in first.rglob("*")} == before
+
+
+def test_force_replaces(tmp_path):
+    out = tmp_path / "out"
+    assert main(["run", "baseline", "--out", str(out)]) == 0
+    (out / "stray.txt").write_text("old", encoding="utf-8")
+    assert main(["run", "baseline", "--out", str(out), "--force"]) == 0
+    assert not (out / "stray.txt").exists() and (out / "baseline" / "population.csv").exists()
+
+
+def test_failed_run_leaves_no_folder(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[fertility]\ntfr_variant = 'none'\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", "baseline", str(bad), "--out", str(out)]) == 2
+    assert not out.exists() and not list(tmp_path.glob(".out*"))
+    assert "fertility.tfr_variant" in capsys.readouterr().err
+
+
+def test_entry_point_exit_codes_without_traceback(tmp_path):
+    command = [sys.executable, "-m", "oloy_model.cli"]
+    ok = subprocess.run(command + ["validate", "baseline"], capture_output=True, text=True)
+    assert ok.returncode == 0 and "valid: baseline" in ok.stdout
+    bad = subprocess.run(command + ["validate", str(tmp_path / "missing.toml")], capture_output=True, text=True)
+    assert bad.returncode == 2 and "not found" in bad.stderr and "Traceback" not in bad.stderr
