@@ -12,6 +12,7 @@ from .errors import DemographicWarning, OloyInputError
 from .population import base_population, census_age_groups, regions
 from .projection import Projection, project
 from .resources import verify_all as verify_data
+from .result import Result, run
 from .scenario import Scenario, list_scenarios, load_scenario
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "DemographicWarning",
     "OloyInputError",
     "Projection",
+    "Result",
     "Scenario",
     "ccmpp",
     "list_scenarios",
@@ -27,5 +29,6 @@ __all__ = [
     "base_population",
     "census_age_groups",
     "regions",
+    "run",
     "verify_data",
 ]

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .output import write_csv, write_folder_atomically, write_manifest, write_xlsx
 from .population import regions
-from .projection import Projection, project
+from .result import Result, run
 from .scenario import Scenario, _plain, load_scenario
 from .summary import summary_table
 
@@ -36,11 +36,17 @@ def wide_summary(summaries: pd.DataFrame) -> pd.DataFrame:
     return wide
 
 
-def write_scenario_tables(projection: Projection, folder: Path) -> pd.DataFrame:
+RESULT_TABLES = ("demand", "ledger", "capacity", "gaps", "shortfalls", "indicators", "unit_costs", "checks")
+
+
+def write_scenario_tables(result: Result, folder: Path) -> pd.DataFrame:
     """The tidy tables of one scenario into ``folder``; returns its summary table."""
+    projection = result.projection
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("population", "births", "deaths", "net_migration", "assumptions"):
         write_csv(getattr(projection, name), folder / f"{name}.csv")
+    for name in RESULT_TABLES:
+        write_csv(getattr(result, name), folder / f"{name}.csv")
     summary = summary_table(projection)
     write_csv(summary, folder / "summary.csv")
     resolved = {"name": projection.scenario.name, "content_hash": projection.scenario.content_hash,
@@ -65,23 +71,59 @@ def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False
     say = progress or (lambda message: print(message, file=sys.stderr))
 
     def fill(folder: Path) -> None:
-        summaries = []
+        summaries, results = [], []
         for index, scenario in enumerate(scenarios, start=1):
             start = time.perf_counter()
             say(f"[{index}/{len(scenarios)}] {scenario.name}: projecting ...")
-            projection = project(scenario)
-            summaries.append(write_scenario_tables(projection, folder / scenario.name))
+            result = run(scenario)
+            results.append(result)
+            summaries.append(write_scenario_tables(result, folder / scenario.name))
             say(f"[{index}/{len(scenarios)}] {scenario.name}: done in {time.perf_counter() - start:.1f} s")
         combined = pd.concat(summaries, ignore_index=True)
         write_csv(combined, folder / "summary_all_scenarios.csv")
-        write_xlsx(folder / "oloy_results.xlsx", {"population_summary": wide_summary(combined)},
-                   notes={"population_summary": "Population by age band [persons] and births, deaths, net migration "
-                                                "[per year] by scenario, county (532900 = prefecture) and year "
-                                                "(population at 1 November; flows of the year ending 1 November)."})
+        sheets, notes = workbook_sheets(results, combined)
+        write_xlsx(folder / "oloy_results.xlsx", sheets, notes=notes)
         write_manifest(folder, scenarios=[{"name": s.name, "content_hash": s.content_hash,
                                            "source": Path(s.source).name} for s in scenarios])
 
     return write_folder_atomically(out, fill, force=force)
+
+
+WORKBOOK_YEARS = (2020, 2025, 2030, 2035, 2040, 2050)
+
+
+def workbook_sheets(results: Sequence[Result], combined: pd.DataFrame) -> tuple[dict, dict]:
+    """Planner sheets: gaps (selected years, wide), shortfalls, indicators, summary, checks."""
+    names = regions().set_index("region")["name_en"].to_dict() | {"532900": "Dali prefecture"}
+    gaps = pd.concat([r.gaps for r in results], ignore_index=True)
+    gaps = gaps[gaps["year"].isin(WORKBOOK_YEARS)]
+    gap_wide = gaps.pivot_table(index=["scenario", "region", "service", "basis"], columns="year", values="gap",
+                                sort=True).reset_index()
+    gap_wide.columns = [c if isinstance(c, str) else f"gap_{c} [places]" for c in gap_wide.columns]
+    gap_wide.insert(2, "county", gap_wide["region"].map(names))
+    indicators = pd.concat([r.indicators for r in results], ignore_index=True)
+    indicators = indicators[indicators["year"].isin(WORKBOOK_YEARS)].assign(county=lambda t: t["region"].map(names))
+    shortfalls = pd.concat([r.shortfalls for r in results], ignore_index=True).assign(
+        county=lambda t: t["region"].map(names))
+    sheets = {
+        "gaps": gap_wide,
+        "shortfalls": shortfalls,
+        "indicators": indicators,
+        "population_summary": wide_summary(combined),
+        "unit_costs": results[0].unit_costs,
+        "plan_checks": results[0].checks,
+    }
+    notes = {
+        "gaps": "Gap = demand - capacity [beds or places]; positive = shortfall. Bases: norm (the plan's ratios) and "
+                "uptake (need x observed take-up / occupancy). 532900 = prefecture (county surpluses offset shortfalls).",
+        "shortfalls": "First year demand exceeds capacity, place-years short (sum of positive gaps), peak gap.",
+        "indicators": "The plan's indicators by year: value, 2020 value, 2025 target and whether it is met.",
+        "population_summary": "Population by age band [persons] and births, deaths, net migration [per year] by "
+                              "scenario, county and year (population at 1 November; flows of the year ending then).",
+        "unit_costs": "The plan's own unit costs [10k yuan per place] = investment / places.",
+        "plan_checks": "The plan's figures recomputed from the census; inconsistencies are reported, not resolved.",
+    }
+    return sheets, notes
 
 
 def raise_duplicate(scenario: Scenario, other: str) -> None:

@@ -69,6 +69,32 @@ SCHEMA: dict[str, Key] = {
     "migration.county_scale": Key("region_map", {}, "-", "Extra multiplier on a county's net migration, e.g. {532901 = 0.5}.", 0.0, 5.0, plausible=(0.0, 2.0)),
     "migration.taper_start": Key("int", 2020, "year", "Year the taper begins.", 2020, 2100),
     "migration.taper_end": Key("int", 2020, "year", "Year the taper ends (the multiplier then stays at scale_end).", 2020, 2100),
+    # -- demand ---------------------------------------------------------------------------
+    "demand.elderly_beds_per_1000_2020": Key("float", 20.0, "beds per 1,000 aged 60+", "Norm path point 2020 (plan baseline: 20).", 0.0, 200.0),
+    "demand.elderly_beds_per_1000_2025": Key("float", 25.0, "beds per 1,000 aged 60+", "Norm path point 2025 (plan target: 25).", 0.0, 200.0, plausible=(10.0, 60.0)),
+    "demand.elderly_beds_per_1000_2035": Key("float", 25.0, "beds per 1,000 aged 60+", "Norm path point 2035 (held after).", 0.0, 200.0, plausible=(10.0, 60.0)),
+    "demand.nursing_share_2020": Key("float", 0.4182, "fraction of elderly beds", "Nursing-type share path 2020 (plan baseline 41.82%).", 0.0, 1.0),
+    "demand.nursing_share_2025": Key("float", 0.55, "fraction of elderly beds", "Nursing-type share path 2025 (plan target >= 55%).", 0.0, 1.0),
+    "demand.nursing_share_2035": Key("float", 0.55, "fraction of elderly beds", "Nursing-type share path 2035 (the national 2026-30 draft says 73%).", 0.0, 1.0),
+    "demand.childcare_per_1000_2020": Key("float", 2.41, "places per 1,000 residents", "Norm path point 2020 (plan baseline 2.41).", 0.0, 50.0),
+    "demand.childcare_per_1000_2025": Key("float", 4.5, "places per 1,000 residents", "Norm path point 2025 (plan target 4.5).", 0.0, 50.0, plausible=(1.0, 10.0)),
+    "demand.childcare_per_1000_2035": Key("float", 4.5, "places per 1,000 residents", "Norm path point 2035 (held after).", 0.0, 50.0, plausible=(1.0, 10.0)),
+    "demand.care_need_share_60plus": Key("float", 0.0234, "fraction of 60+", "Share of 60+ unable to care for themselves in 2020 (China census long form 2.34%); calibrates the need curve.", 0.0, 0.5, plausible=(0.01, 0.1)),
+    "demand.care_need_age_slope": Key("float", 0.1261, "per year of age", "Exponential age slope of the need curve (Shanghai 2010 gradient; a shape choice).", 0.0, 0.5),
+    "demand.care_need_cap": Key("float", 0.85, "fraction", "Upper bound of the need curve at the oldest ages (a shape choice).", 0.05, 1.0),
+    "demand.institutional_share_60plus": Key("float", 0.0073, "fraction of 60+", "Share of 60+ living in institutions in 2020 (census long form 0.73%); calibrates take-up.", 0.0, 0.2, plausible=(0.002, 0.05)),
+    "demand.elderly_occupancy": Key("float", 0.75, "residents per bed", "Target occupancy of elderly-care beds (an assumption; national actual 2024: 0.45).", 0.05, 1.0),
+    "demand.nursing_share_of_residents": Key("float", 0.55, "fraction of residents", "Institutional residents needing nursing-type beds (an assumption).", 0.0, 1.0),
+    "demand.childcare_enrolment": Key("float", 0.0786, "fraction of children 0-2", "Enrolment level over ages 0-2 (NHC 2025 study 7.86%; 2021: 5.5%; one third of families want a place).", 0.0, 1.0, plausible=(0.01, 0.5)),
+    "demand.childcare_occupancy": Key("float", 0.85, "children per place", "Target occupancy of childcare places (an assumption).", 0.05, 1.0),
+    # -- capacity -------------------------------------------------------------------------
+    "capacity.ledger_file": Key("path", "", "-", "A user ledger (the real project list) replacing the shipped plan ledger; see docs/methods.md for the layout."),
+    "capacity.childcare_base": Key("choice", "stock_8042", "-", "Which published 2020 childcare stock to start from: 8,042 places (plan, baseline section) or 3,125 (plan, trends section); they disagree.",
+                                   choices=("stock_8042", "stock_3125")),
+    "capacity.phasing": Key("choice", "even", "-", "Planned additions in equal fifths 2021-2025, or all in 2025.", choices=("even", "end")),
+    "capacity.allocation": Key("choice", "target_group", "-", "County split of prefecture figures: by each county's 2020 share of the target group (60+ for elderly services, 0-2 for childcare), or of all residents.",
+                               choices=("target_group", "population")),
+    "capacity.nursing_share_of_new_beds": Key("float", 0.55, "fraction", "Share of new elderly beds that are nursing-type (an assumption).", 0.0, 1.0),
 }
 
 # One birth-policy effect ([[fertility.effects]] in a scenario file).
@@ -82,7 +108,7 @@ EFFECT_SCHEMA: dict[str, Key] = {
     "floor": Key("float", 0.0, "children per woman", "Lasting effect after the decay (0 = a pure timing effect).", -1.0, 1.0),
 }
 
-SECTIONS = ("scenario", "projection", "fertility", "mortality", "migration")
+SECTIONS = ("scenario", "projection", "fertility", "mortality", "migration", "demand", "capacity")
 TOP_LEVEL = ("extends", "name")
 
 
