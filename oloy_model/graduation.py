@@ -83,8 +83,9 @@ def _mono(row: np.ndarray, bounds: np.ndarray, open_width: int) -> np.ndarray:
     closed = row[:-1]
     knots = bounds.astype(float)
     cumulative = np.concatenate([[0.0], np.cumsum(closed)])
-    spline = PchipInterpolator(knots, cumulative)
-    at_ages = spline(np.arange(bounds[-1] + 1, dtype=float))
+    with np.errstate(over="ignore", divide="ignore"):  # flat stretches: PCHIP's harmonic mean handles them
+        spline = PchipInterpolator(knots, cumulative)
+        at_ages = spline(np.arange(bounds[-1] + 1, dtype=float))
     at_ages[bounds] = cumulative  # exact at the knots, not just to rounding
     singles = np.diff(at_ages)
     return np.concatenate([np.maximum(singles, 0.0), row[-1:]])
