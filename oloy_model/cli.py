@@ -48,7 +48,7 @@ def _run(args: argparse.Namespace) -> int:
     from .scenario import list_scenarios
 
     names = args.scenarios or list_scenarios()
-    folder = run_scenarios(names, Path(args.out), force=args.force)
+    folder = run_scenarios(names, Path(args.out), force=args.force, figures=not args.no_figures)
     print(f"wrote {folder}")
     return 0
 
@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenarios", nargs="*", help="bundled names or TOML paths (default: every bundled scenario)")
     run.add_argument("--out", default="oloy-output", help="output folder (default: ./oloy-output)")
     run.add_argument("--force", action="store_true", help="replace an existing output folder")
+    run.add_argument("--no-figures", action="store_true", help="skip the figures and the report (faster)")
     run.set_defaults(handler=_run)
     validate = commands.add_parser("validate", help="check scenario files; exit 0 when all are valid, else 2")
     validate.add_argument("scenarios", nargs="+", help="bundled names or TOML paths")

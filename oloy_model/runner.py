@@ -59,7 +59,7 @@ def write_scenario_tables(result: Result, folder: Path) -> pd.DataFrame:
     return summary
 
 
-def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False,
+def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False, figures: bool = True,
                   progress: Callable[[str], None] | None = None) -> Path:
     """Load, project and write every scenario; the folder appears only when all succeeded."""
     scenarios: list[Scenario] = [load_scenario(name) for name in names]  # validate all before any work
@@ -83,6 +83,13 @@ def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False
         write_csv(combined, folder / "summary_all_scenarios.csv")
         sheets, notes = workbook_sheets(results, combined)
         write_xlsx(folder / "oloy_results.xlsx", sheets, notes=notes)
+        if figures:
+            from .figures import write_figure_set
+            from .report import build_report
+
+            say(f"figures and report for {len(results)} scenario(s) ...")
+            index = write_figure_set(results, folder / "figures")
+            build_report(results, index, folder / "figures", folder)
         write_manifest(folder, scenarios=[{"name": s.name, "content_hash": s.content_hash,
                                            "source": Path(s.source).name} for s in scenarios])
 

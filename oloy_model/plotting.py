@@ -1,0 +1,149 @@
+"""Plot functions: tidy data in, an Axes out (``ax=None`` draws on the current Axes).
+
+They never call ``plt.show()`` and never change global ``rcParams``. Labels are bilingual
+(Chinese / English). The official figure recipes in :mod:`oloy_model.figures` use them.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib import colors
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter
+
+from .style import SEX_COLOURS, colour
+
+
+def _axes(ax: Axes | None) -> Axes:
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        ax = plt.gca()
+    return ax
+
+
+def pyramid(data: pd.DataFrame, ax: Axes | None = None, *, share: bool = True) -> Axes:
+    """Population pyramid(s): one outline per ``year``, females right, males left.
+
+    Parameters
+    ----------
+    data : DataFrame [year, sex, age, population]
+        Single ages 0..100 (100 = 100+) [persons].
+    share : bool
+        Plot percent of the year's total (comparable across years) instead of persons.
+    """
+    ax = _axes(ax)
+    for index, (year, cell) in enumerate(data.groupby("year", sort=True)):
+        total = cell["population"].sum() if share else 1.0
+        for sex, sign in (("male", -1.0), ("female", 1.0)):
+            part = cell[cell["sex"] == sex].sort_values("age")
+            values = sign * part["population"].to_numpy() / total * (100.0 if share else 1.0)
+            style = {"color": SEX_COLOURS[sex], "alpha": 0.35} if index == 0 else {"color": colour("", index + 1)}
+            if index == 0:
+                ax.fill_betweenx(part["age"], 0, values, step="mid", linewidth=0, **style,
+                                 label=f"{year}" if sex == "female" else None)
+            else:
+                ax.step(values, part["age"], where="mid", linewidth=1.2, **style,
+                        label=f"{year}" if sex == "female" else None)
+    ax.axvline(0, color="black", linewidth=0.6)
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("年龄 Age")
+    ax.set_xlabel("占总人口 % of population (男 male ← → 女 female)" if share else "人数 Persons")
+    ticks = ax.get_xticks()
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([f"{abs(t):g}" for t in ticks])
+    ax.legend(loc="upper right")
+    return ax
+
+
+def lines_by_scenario(data: pd.DataFrame, value: str, ax: Axes | None = None, *, ylabel: str = "",
+                      title: str = "") -> Axes:
+    """One line per scenario over ``year``: ``data`` [scenario, year, <value>]."""
+    ax = _axes(ax)
+    for index, (scenario, cell) in enumerate(data.groupby("scenario", sort=True)):
+        cell = cell.sort_values("year")
+        width = 2.0 if scenario == "baseline" else 1.2
+        ax.plot(cell["year"], cell[value], label=scenario, color=colour(scenario, index), linewidth=width)
+    ax.set_xlabel("年份 Year")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"))
+    ax.legend()
+    return ax
+
+
+def gap_heatmap(data: pd.DataFrame, ax: Axes | None = None, *, names: dict[str, str] | None = None,
+                title: str = "") -> Axes:
+    """County x year heatmap of the gap, diverging around zero (red = shortfall, blue = surplus).
+
+    ``data`` [region, year, gap] [places].
+    """
+    ax = _axes(ax)
+    wide = data.pivot_table(index="region", columns="year", values="gap", sort=True)
+    limit = float(np.nanmax(np.abs(wide.to_numpy()))) or 1.0
+    norm = colors.TwoSlopeNorm(vmin=-limit, vcenter=0.0, vmax=limit)
+    image = ax.imshow(wide.to_numpy(), aspect="auto", cmap="RdBu_r", norm=norm, interpolation="nearest")
+    ax.set_yticks(range(len(wide.index)))
+    ax.set_yticklabels([names.get(r, r) if names else r for r in wide.index])
+    years = list(wide.columns)
+    step = max(1, len(years) // 8)
+    ax.set_xticks(range(0, len(years), step))
+    ax.set_xticklabels([str(y) for y in years[::step]])
+    ax.set_xlabel("年份 Year")
+    ax.set_title(title)
+    ax.grid(False)
+    ax.figure.colorbar(image, ax=ax, label="缺口 Gap (短缺 + shortfall / 富余 − surplus)")
+    return ax
+
+
+def indicator_attainment(data: pd.DataFrame, ax: Axes | None = None, *, title: str = "") -> Axes:
+    """Indicator value over years with its target: ``data`` [year, value, target, target_year]."""
+    ax = _axes(ax)
+    data = data.sort_values("year")
+    ax.plot(data["year"], data["value"], color="#1b1b1b", linewidth=1.8, label="预测值 projected")
+    target = data["target"].iloc[0]
+    target_year = int(data["target_year"].iloc[0])
+    ax.axhline(target, color="#d95f02", linestyle="--", linewidth=1.2, label=f"{target_year} 目标 target {target:g}")
+    ax.axvline(target_year, color="#999999", linewidth=0.8)
+    ax.set_xlabel("年份 Year")
+    ax.set_title(title)
+    ax.legend()
+    return ax
+
+
+def capacity_vs_demand(data: pd.DataFrame, ax: Axes | None = None, *, title: str = "") -> Axes:
+    """Capacity and demand (both bases) over years: ``data`` [year, basis, demand, capacity]."""
+    ax = _axes(ax)
+    for basis, style in (("norm", "-"), ("uptake", ":")):
+        cell = data[data["basis"] == basis].sort_values("year")
+        ax.plot(cell["year"], cell["demand"], linestyle=style, color="#d95f02", label=f"需求 demand ({basis})")
+    cap = data[data["basis"] == "norm"].sort_values("year")
+    ax.step(cap["year"], cap["capacity"], where="post", color="#1b1b1b", linewidth=1.6, label="供给 capacity")
+    ax.set_title(title)
+    ax.set_ylim(bottom=0)
+    return ax
+
+
+def county_map(data: pd.DataFrame, ax: Axes | None = None, *, title: str = "", label: str = "") -> Axes:
+    """Schematic county map: a disc at each county centroid coloured by ``value``.
+
+    ``data`` [region, name, lon, lat, value]; a diverging scale centred on 0 when values
+    have both signs. Drawn from centroid coordinates only (no boundary polygons).
+    """
+    ax = _axes(ax)
+    values = data["value"].to_numpy(dtype=float)
+    limit = float(np.nanmax(np.abs(values))) or 1.0
+    if np.nanmin(values) < 0 < np.nanmax(values):
+        norm, cmap = colors.TwoSlopeNorm(vmin=-limit, vcenter=0.0, vmax=limit), "RdBu_r"
+    else:
+        norm, cmap = colors.Normalize(vmin=min(0.0, np.nanmin(values)), vmax=max(np.nanmax(values), 1e-9)), "Reds"
+    points = ax.scatter(data["lon"], data["lat"], c=values, s=900, cmap=cmap, norm=norm, edgecolors="#333333")
+    for row in data.itertuples():
+        ax.annotate(row.name, (row.lon, row.lat), xytext=(0, -24), textcoords="offset points", ha="center", fontsize=7)
+    ax.set_aspect("equal")
+    ax.margins(0.15)
+    ax.set_xlabel("经度 Longitude")
+    ax.set_ylabel("纬度 Latitude")
+    ax.set_title(title)
+    ax.figure.colorbar(points, ax=ax, label=label, shrink=0.8)
+    return ax

@@ -1,0 +1,171 @@
+"""The review report: a self-contained HTML file (images embedded) and a Markdown twin.
+
+Per scenario: headline shortfall tables by county (2025, 2030, 2035), the plan indicators,
+the figures, the assumptions with their sources and quality flags, the plan's own
+inconsistencies and the provenance (version, scenario hash, data checksum). No timestamps:
+the same inputs give byte-identical files.
+"""
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .figures import SERVICE_LABELS, county_names
+from .resources import data_checksum, read_bundled
+from .result import Result
+
+HEADLINE_YEARS = (2025, 2030, 2035)
+CSS = """body{font-family:"Noto Sans CJK SC","Noto Sans SC","Microsoft YaHei",sans-serif;margin:2em;max-width:1200px;color:#222}
+table{border-collapse:collapse;margin:0.5em 0 1.5em;font-size:0.85em}th,td{border:1px solid #ccc;padding:3px 6px;text-align:right}
+th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}img{max-width:100%;border:1px solid #eee;margin:0.5em 0}
+.short{color:#b2182b;font-weight:bold}.note{color:#555;font-size:0.9em}"""
+
+
+def headline_table(result: Result, service: str, basis: str) -> pd.DataFrame:
+    """Gap by county in the headline years (positive = shortfall) [places]."""
+    gaps = result.gaps
+    cell = gaps[(gaps["service"] == service) & (gaps["basis"] == basis) & gaps["year"].isin(HEADLINE_YEARS)]
+    wide = cell.pivot_table(index="region", columns="year", values="gap", sort=True)
+    names = county_names()
+    wide.index = [f"{names[r]} {r}" for r in wide.index]
+    wide.columns = [f"{c}" for c in wide.columns]
+    return wide.round(0)
+
+
+def indicator_table(result: Result) -> pd.DataFrame:
+    table = result.indicators
+    cell = table[(table["region"] == "532900") & table["year"].isin((2020,) + HEADLINE_YEARS)]
+    wide = cell.pivot_table(index=["indicator", "unit", "target"], columns="year", values="value", sort=True)
+    wide.columns = [str(c) for c in wide.columns]
+    return wide.round(2).reset_index()
+
+
+def assumptions_table(result: Result) -> pd.DataFrame:
+    """Every scenario value, plus the demand parameters with source and quality."""
+    values = pd.DataFrame({"key": list(result.scenario.values), "value": [str(v) for v in result.scenario.values.values()]})
+    values = values[~values["key"].isin(["scenario.description", "scenario.rationale"])]
+    values["value"] = values["value"].str.replace(r"^/.*/", "", regex=True)  # file names, not local paths
+    return values.reset_index(drop=True)
+
+
+def sources_table() -> pd.DataFrame:
+    parameters = read_bundled("plan/demand_parameters.csv")[["parameter", "value", "unit", "source", "quality"]]
+    return parameters
+
+
+def _image_html(path: Path) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
+
+
+def _figures_for(index: pd.DataFrame, folder: str) -> list[tuple[str, str]]:
+    rows = index[index["folder"] == folder]
+    return [(row.figure, row.title) for row in rows.itertuples()]
+
+
+def _number(value: float) -> str:
+    if pd.isna(value):
+        return ""
+    return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 1000 else f"{value:,.2f}"
+
+
+def _table_html(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, border=0, na_rep="", float_format=_number)
+
+
+def _table_md(frame: pd.DataFrame) -> str:
+    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+
+    def cell(value) -> str:
+        return _number(value) if isinstance(value, float) else str(value).replace("|", "/")
+
+    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *body])
+
+
+def embedded_font_css(text: str) -> str:
+    """An @font-face rule with the CJK font subset to the characters of ``text`` (base64 WOFF).
+
+    Browsers on machines without a Chinese font then still render the report's text. The
+    subset (fontTools, which matplotlib already depends on) keeps the file small.
+    """
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from .style import cjk_font_path
+
+    options = subset.Options()
+    options.flavor = "woff"
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    font = TTFont(str(cjk_font_path()), recalcTimestamp=False)  # no save time: reproducible bytes
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(sorted(set(text))))
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.flavor = "woff"
+    font.save(buffer, reorderTables=True)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return ("@font-face{font-family:'OloyCJK';src:url(data:font/woff;base64," + data + ") format('woff');}"
+            "body{font-family:'OloyCJK','Noto Sans CJK SC',sans-serif}")
+
+
+def build_report(results: Sequence[Result], figure_index: pd.DataFrame, figure_folder: Path,
+                 out_folder: Path) -> tuple[Path, Path]:
+    """Write ``report.html`` (self-contained) and ``report.md`` into ``out_folder``."""
+    html_parts = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>大理州一老一小 Dali One Old One Young — review report</title><style>{CSS}</style></head><body>"]
+    md = ["# 大理州“一老一小”供需缺口预测 Dali \"One Old, One Young\" capacity-and-gap review", ""]
+    html_parts.append("<h1>大理州“一老一小”供需缺口预测<br>Dali &ldquo;One Old, One Young&rdquo; capacity-and-gap review</h1>")
+    provenance = pd.DataFrame({"scenario": [r.scenario.name for r in results],
+                               "content_hash": [r.scenario.content_hash for r in results]})
+    intro = (f"oloy_model {__version__}; bundled data checksum {data_checksum()}. Population at 1 November of each year; "
+             "gap = demand − capacity (positive = shortfall). Norm = the plan's ratios; uptake = need × observed "
+             "take-up ÷ occupancy. County splits of the plan's capacity are estimates (the project lists are not public).")
+    html_parts += [f"<p class='note'>{html.escape(intro)}</p>", _table_html(provenance)]
+    md += [intro, "", _table_md(provenance), ""]
+    html_parts.append("<h2>全部情景 All scenarios</h2>")
+    md += ["## 全部情景 All scenarios", ""]
+    for name, title in _figures_for(figure_index, "all"):
+        html_parts += [f"<h3>{html.escape(title)}</h3>", _image_html(figure_folder / "all" / f"{name}.png")]
+        md += [f"### {title}", "", f"![{name}](figures/all/{name}.png)", ""]
+    for result in results:
+        name = result.scenario.name
+        html_parts.append(f"<h2>情景 Scenario: {html.escape(name)}</h2>")
+        html_parts.append(f"<p>{html.escape(result.scenario['scenario.description'])}</p>")
+        html_parts.append(f"<p class='note'>{html.escape(result.scenario['scenario.rationale'])}</p>")
+        md += [f"## 情景 Scenario: {name}", "", result.scenario["scenario.description"], "",
+               f"*{result.scenario['scenario.rationale']}*", ""]
+        for service, label in SERVICE_LABELS.items():
+            for basis in ("norm", "uptake"):
+                table = headline_table(result, service, basis).reset_index(names="county")
+                caption = f"{label} — gap ({basis}), places; positive = shortfall"
+                html_parts += [f"<h3>{html.escape(caption)}</h3>", _table_html(table)]
+                md += [f"### {caption}", "", _table_md(table), ""]
+        indicators = indicator_table(result)
+        html_parts += ["<h3>规划指标 Plan indicators (prefecture)</h3>", _table_html(indicators)]
+        md += ["### 规划指标 Plan indicators (prefecture)", "", _table_md(indicators), ""]
+        for figure, title in _figures_for(figure_index, name):
+            html_parts += [f"<h3>{html.escape(title)}</h3>", _image_html(figure_folder / name / f"{figure}.png")]
+            md += [f"### {title}", "", f"![{figure}](figures/{name}/{figure}.png)", ""]
+        html_parts += ["<h3>假设 Assumptions (scenario values)</h3>", _table_html(assumptions_table(result))]
+        md += ["### 假设 Assumptions (scenario values)", "", _table_md(assumptions_table(result)), ""]
+    checks = results[0].checks
+    html_parts += ["<h2>规划数据一致性 Inconsistencies in the plan's figures</h2>", _table_html(checks)]
+    md += ["## 规划数据一致性 Inconsistencies in the plan's figures", "", _table_md(checks), ""]
+    html_parts += ["<h2>参数来源 Demand parameters: sources and quality</h2>", _table_html(sources_table())]
+    md += ["## 参数来源 Demand parameters: sources and quality", "", _table_md(sources_table()), ""]
+    html_parts.append("</body></html>")
+    page = "\n".join(html_parts) + "\n"
+    page = page.replace("</style></head>", embedded_font_css(page) + "</style></head>", 1)
+    html_path, md_path = out_folder / "report.html", out_folder / "report.md"
+    html_path.write_text(page, encoding="utf-8")
+    md_path.write_text("\n".join(md) + "\n", encoding="utf-8")
+    return html_path, md_path

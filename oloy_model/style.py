@@ -1,0 +1,88 @@
+"""The fixed figure style: fonts (with Chinese), sizes, colours, deterministic saving.
+
+Nothing here changes global ``rcParams``: figures are drawn inside :func:`figure_style`
+(a ``matplotlib.rc_context``). The CJK font is Noto Sans CJK SC shipped by the ``mplfonts``
+package (SIL Open Font Licence), registered with matplotlib's font manager by file path so
+Chinese labels render the same on every machine, with no system font needed.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+
+CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
+DPI = 120
+SCENARIO_COLOURS = {
+    "baseline": "#1b1b1b", "three_child_support": "#d95f02", "no_three_child": "#7570b3",
+    "low_fertility": "#1b9e77", "high_fertility": "#e7298a", "zero_migration": "#66a61e",
+    "migration_taper": "#a6761d",
+}
+SEX_COLOURS = {"female": "#c0504d", "male": "#4f81bd"}
+
+
+def cjk_font_path() -> Path:
+    """Path of Noto Sans CJK SC inside the installed ``mplfonts`` package."""
+    import mplfonts
+
+    path = Path(mplfonts.__file__).parent / "fonts" / CJK_FONT_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"CJK font not found at {path}; reinstall the 'mplfonts' package")
+    return path
+
+
+@functools.lru_cache(maxsize=1)
+def cjk_font_name() -> str:
+    """Register the bundled CJK font and return its family name."""
+    path = cjk_font_path()
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path)).get_name()
+
+
+def style_rc() -> dict:
+    """The rc settings every official figure is drawn with."""
+    return {
+        "font.family": [cjk_font_name(), "DejaVu Sans"],
+        "font.size": 9,
+        "axes.titlesize": 10,
+        "axes.labelsize": 9,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "legend.fontsize": 8,
+        "legend.frameon": False,
+        "figure.dpi": DPI,
+        "savefig.dpi": DPI,
+        "svg.hashsalt": "oloy_model",
+        "svg.fonttype": "path",
+        "axes.unicode_minus": False,
+        "path.simplify": False,
+    }
+
+
+@contextlib.contextmanager
+def figure_style():
+    """Context in which official figures are created and saved."""
+    with plt.rc_context(style_rc()):
+        yield
+
+
+def save_figure(figure, path_stem: Path, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
+    """Save ``figure`` as ``path_stem.<fmt>`` with no timestamps (byte-reproducible)."""
+    written = []
+    with plt.rc_context(style_rc()):
+        for fmt in formats:
+            path = path_stem.with_suffix("." + fmt)
+            metadata = {"Date": None} if fmt in ("svg", "pdf") else {"Software": None}
+            figure.savefig(path, format=fmt, metadata=metadata)
+            written.append(path)
+    return written
+
+
+def colour(scenario: str, index: int = 0) -> str:
+    """A stable colour per scenario name (falls back to the tab10 cycle)."""
+    return SCENARIO_COLOURS.get(scenario, plt.get_cmap("tab10")(index % 10))
