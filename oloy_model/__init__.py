@@ -8,6 +8,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import ccmpp
+from .ensemble import Ensemble, simulate
 from .errors import DemographicWarning, OloyInputError
 from .population import base_population, census_age_groups, regions
 from .projection import Projection, project
@@ -18,6 +19,7 @@ from .scenario import Scenario, list_scenarios, load_scenario
 __all__ = [
     "__version__",
     "DemographicWarning",
+    "Ensemble",
     "OloyInputError",
     "Projection",
     "Result",
@@ -30,5 +32,6 @@ __all__ = [
     "census_age_groups",
     "regions",
     "run",
+    "simulate",
     "verify_data",
 ]

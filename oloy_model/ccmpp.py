@@ -70,7 +70,7 @@ def survival_from_mx(mx: np.ndarray, ax: np.ndarray | None = None) -> np.ndarray
     return survival_from_life_table(table["lx"], table["Lx"], table["Tx"])
 
 
-def cohort_shift(population: np.ndarray, newborn: np.ndarray) -> np.ndarray:
+def cohort_shift(population: np.ndarray, newborn: np.ndarray | float) -> np.ndarray:
     """Cohort view of the start population indexed by age at the end of the step.
 
     ``out[..., 0] = newborn``, ``out[..., a] = population[..., a-1]`` for a = 1..99 and
@@ -84,7 +84,7 @@ def cohort_shift(population: np.ndarray, newborn: np.ndarray) -> np.ndarray:
 
 
 def step(population: np.ndarray, survival: np.ndarray, asfr: np.ndarray, srb: np.ndarray | float,
-         net_migration: np.ndarray, *, migration_timing: str = "half") -> dict[str, np.ndarray]:
+         net_migration: np.ndarray, *, migration_timing: str = "half", detail: bool = True) -> dict[str, np.ndarray]:
     """Project one year.
 
     Parameters
@@ -99,13 +99,17 @@ def step(population: np.ndarray, survival: np.ndarray, asfr: np.ndarray, srb: np
     net_migration : array [persons], shape broadcastable to (..., 2, 101)
         Net migrants during the step by age at the end of the step (see module docstring).
     migration_timing : {"half", "start", "end"}
+    detail : bool
+        Also return deaths, effective migration and capping by age (the ensemble skips them;
+        the population and births are the same either way, bit for bit).
 
     Returns
     -------
     dict
-        ``population`` (..., 2, 101) at the end; ``births`` (..., 2); ``deaths`` (..., 2, 101)
-        and ``net_migration`` (..., 2, 101) by age at the end (migration after capping);
-        ``capped`` (..., 2, 101) persons of requested out-migration that did not exist.
+        ``population`` (..., 2, 101) at the end; ``births`` (..., 2); ``capped_total`` (...)
+        persons of requested out-migration that did not exist; with ``detail``: ``deaths``
+        and ``net_migration`` (..., 2, 101) by age at the end (migration after capping) and
+        ``capped`` (..., 2, 101).
     """
     if migration_timing not in MIGRATION_TIMINGS:
         raise OloyInputError(f"migration_timing={migration_timing!r} is not known; expected one of "
@@ -115,37 +119,61 @@ def step(population: np.ndarray, survival: np.ndarray, asfr: np.ndarray, srb: np
     survival = np.broadcast_to(survival, shape)
     migration = np.broadcast_to(np.asarray(net_migration, dtype=float), shape)
 
-    # Everyone already born: survive the cohorts, then add the step's migrants.
-    cohort = cohort_shift(population, np.zeros(shape[:-1]))
-    end_older = _survive_and_migrate(cohort[..., 1:], survival[..., 1:], migration[..., 1:], early)
+    # Everyone already born: survive the cohorts, add the step's migrants (age 0 is redone below).
+    at_risk = cohort_shift(population, 0.0)
+    end, effective = _survive_and_migrate(at_risk, survival, migration, early, first_age=1)
 
-    women_start = population[..., FEMALE, :]
-    women_end = np.concatenate([np.zeros(shape[:-2] + (1,)), end_older["population"][..., FEMALE, :]], axis=-1)
-    total_births = np.sum(asfr * 0.5 * (women_start + women_end), axis=-1)
+    # Women at age 0 at the end contribute nothing: asfr is zero there.
+    total_births = np.sum(asfr * 0.5 * (population[..., FEMALE, :] + end[..., FEMALE, :]), axis=-1)
     srb = np.asarray(srb, dtype=float)
     male_share = srb / (1.0 + srb)
     births = np.stack([total_births * (1.0 - male_share), total_births * male_share], axis=-1)
-
-    end_infant = _survive_and_migrate(births[..., None], survival[..., :1], migration[..., :1], early)
-    return {
-        key: np.concatenate([end_infant[key], end_older[key]], axis=-1)
-        for key in ("population", "deaths", "net_migration", "capped")
-    } | {"births": births}
+    at_risk[..., 0] = births
+    infants, infant_migration = _survive_and_migrate(at_risk[..., :1], survival[..., :1], migration[..., :1], early)
+    end[..., :1] = infants
+    out = {"population": end, "births": births}
+    if effective is None and infant_migration is None:
+        out["capped_total"] = np.zeros(shape[:-2])
+        if not detail:
+            return out
+    effective = np.array(migration if effective is None else effective)
+    effective[..., :1] = migration[..., :1] if infant_migration is None else infant_migration
+    capped = effective - migration
+    out["capped_total"] = np.sum(capped, axis=(-2, -1))
+    if detail:
+        out["deaths"] = (at_risk + early * effective) * (1.0 - survival)
+        out["net_migration"] = effective
+        out["capped"] = capped
+    return out
 
 
 def _survive_and_migrate(at_risk: np.ndarray, survival: np.ndarray, migration: np.ndarray,
-                         early: float) -> dict[str, np.ndarray]:
-    """Survive ``at_risk`` plus the early share of migrants; add the late share; cap at zero."""
+                         early: float, *, first_age: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
+    """Survive ``at_risk`` plus the early share of migrants and add the late share.
+
+    Returns the end population and the effective migration (``None`` when nothing had to be
+    capped): where the requested net out-migration exceeds the people there, it is capped so
+    that the cell ends at zero. Only ages from ``first_age`` on are checked for capping.
+    In-place arithmetic keeps large (draw x region x sex x age) arrays cheap; the result is
+    ``(at_risk + early M) S + (1 - early) M`` bit for bit.
+    """
+    population = _end_population(at_risk, survival, migration, early)
+    if population.size == 0 or population[..., first_age:].min() >= 0.0:
+        return population, None
     # Lowest net migration that leaves no negative cell: early*M*S + (1-early)*M >= -at_risk*S.
     exposure = early * survival + (1.0 - early)
     floor = -np.divide(at_risk * survival, exposure, out=np.zeros_like(at_risk), where=exposure > 0)
-    floor = np.where(exposure > 0, floor, 0.0)
     effective = np.maximum(migration, floor)
-    capped = effective - migration
-    population = (at_risk + early * effective) * survival + (1.0 - early) * effective
-    deaths = (at_risk + early * effective) * (1.0 - survival)
-    return {"population": np.maximum(population, 0.0), "deaths": deaths, "net_migration": effective,
-            "capped": capped}
+    population = _end_population(at_risk, survival, effective, early)
+    return np.maximum(population, 0.0, out=population), effective
+
+
+def _end_population(at_risk: np.ndarray, survival: np.ndarray, migration: np.ndarray, early: float) -> np.ndarray:
+    population = np.multiply(migration, early)
+    population += at_risk
+    population *= survival
+    population += (1.0 - early) * migration
+    return population
 
 
 def project_arrays(base: np.ndarray, mx: np.ndarray, asfr: np.ndarray, srb: np.ndarray,

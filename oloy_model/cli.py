@@ -48,7 +48,10 @@ def _run(args: argparse.Namespace) -> int:
     from .scenario import list_scenarios
 
     names = args.scenarios or list_scenarios()
-    folder = run_scenarios(names, Path(args.out), force=args.force, figures=not args.no_figures)
+    if args.draws < 0:
+        raise OloyInputError(f"--draws {args.draws}; expected a whole number >= 0")
+    folder = run_scenarios(names, Path(args.out), force=args.force, figures=not args.no_figures,
+                           draws=args.draws, seed=args.seed)
     print(f"wrote {folder}")
     return 0
 
@@ -81,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="oloy-output", help="output folder (default: ./oloy-output)")
     run.add_argument("--force", action="store_true", help="replace an existing output folder")
     run.add_argument("--no-figures", action="store_true", help="skip the figures and the report (faster)")
+    run.add_argument("--draws", type=int, default=0, help="stochastic draws per scenario (0 = deterministic only)")
+    run.add_argument("--seed", type=int, default=1, help="random seed of the draws (same seed, same bytes)")
     run.set_defaults(handler=_run)
     validate = commands.add_parser("validate", help="check scenario files; exit 0 when all are valid, else 2")
     validate.add_argument("scenarios", nargs="+", help="bundled names or TOML paths")

@@ -197,12 +197,13 @@ def figure_set(results: Sequence[Result]) -> list[tuple[str, str, Figure, pd.Dat
     return items
 
 
-def write_figure_set(results: Sequence[Result], folder: Path, formats: tuple[str, ...] = ("png", "svg")) -> pd.DataFrame:
+def write_figure_set(results: Sequence[Result], folder: Path, formats: tuple[str, ...] = ("png", "svg"),
+                     ensembles: Sequence = ()) -> pd.DataFrame:
     """Save every figure with its plotted data (CSV) and provenance; returns the index table."""
     hashes = {r.scenario.name: r.scenario.content_hash for r in results}
     checksum = data_checksum()
     rows = []
-    for sub, name, figure, data in figure_set(results):
+    for sub, name, figure, data in figure_set(results) + ensemble_figure_set(ensembles):
         target = folder / sub
         target.mkdir(parents=True, exist_ok=True)
         save_figure(figure, target / name, formats)
@@ -217,3 +218,54 @@ def write_figure_set(results: Sequence[Result], folder: Path, formats: tuple[str
     index = pd.DataFrame(rows)
     index.to_csv(folder / "index.csv", index=False, lineterminator="\n")
     return index
+
+
+FAN_QUANTITIES = {"births": "出生人数 Births", "age_0_2": "0-2岁 Aged 0-2", "age_60plus": "60岁及以上 Aged 60+",
+                  "age_80plus": "80岁及以上 Aged 80+"}
+
+
+def fan_charts(ensemble) -> tuple[Figure, pd.DataFrame]:
+    """Fan charts (80% intervals) for births, ages 0-2, 60+ and 80+ (prefecture)."""
+    q = ensemble.quantiles(list(FAN_QUANTITIES))
+    q = q[q["region"] == PREFECTURE]
+    central = ensemble.result.projection
+    bands = band_totals(central.population).groupby(["year", "quantity"], as_index=False, observed=True)["value"].sum()
+    births = central.births.groupby("year", as_index=False)["births"].sum().assign(quantity="births")
+    births = births.rename(columns={"births": "value"})
+    deterministic = pd.concat([bands, births], ignore_index=True).rename(columns={"value": "deterministic"})
+    data = q.merge(deterministic, on=["year", "quantity"], how="left")
+    data = data[["quantity", "year", "q10", "q50", "q90", "deterministic"]].dropna().reset_index(drop=True)
+    with figure_style():
+        figure = _new_figure(11, 7)
+        axes = figure.subplots(2, 2)
+        for ax, (quantity, title) in zip(axes.flat, FAN_QUANTITIES.items()):
+            pl.fan(data[data["quantity"] == quantity], ax, title=title, ylabel="人 persons")
+        figure.suptitle(f"概率预测 Probabilistic projection, {ensemble.draws} draws, seed {ensemble.seed} "
+                        f"({ensemble.scenario.name})")
+    return figure, data
+
+
+def shortfall_probability_maps(ensemble, service: str) -> tuple[Figure, pd.DataFrame]:
+    """County x year probability of a shortfall for one service, both bases."""
+    table = ensemble.gap_probabilities()
+    data = table[(table["service"] == service) & (table["region"] != PREFECTURE)][
+        ["region", "year", "basis", "p_shortfall", "gap_p50"]].reset_index(drop=True)
+    names = county_names()
+    with figure_style():
+        figure = _new_figure(12, 4.8)
+        axes = figure.subplots(1, 2)
+        for ax, basis in zip(axes, ("norm", "uptake")):
+            pl.probability_heatmap(data[data["basis"] == basis], ax, names=names, title=BASIS_LABELS[basis])
+        figure.suptitle(f"{SERVICE_LABELS[service]}: 短缺概率 probability of a shortfall ({ensemble.scenario.name})")
+    return figure, data
+
+
+def ensemble_figure_set(ensembles) -> list[tuple[str, str, Figure, pd.DataFrame]]:
+    """The probabilistic figures: fan charts and shortfall-probability maps per scenario."""
+    items = []
+    for ensemble in ensembles:
+        name = ensemble.scenario.name
+        items.append((name, "fan_charts", *fan_charts(ensemble)))
+        for service in SERVICE_LABELS:
+            items.append((name, f"shortfall_probability_{service}", *shortfall_probability_maps(ensemble, service)))
+    return items

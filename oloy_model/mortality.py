@@ -117,6 +117,36 @@ def relational_mx(standard: np.ndarray, sex: str, alpha: float, beta: float = 1.
     return mx
 
 
+def relational_grid(standard: np.ndarray, alphas: np.ndarray) -> np.ndarray:
+    """Vectorised :func:`relational_mx` for many standards and alphas.
+
+    Parameters
+    ----------
+    standard : array [deaths per person-year], shape (..., 2, 101)
+        Single-year standards, female and male on the second-to-last axis.
+    alphas : array [-], shape (K,)
+
+    Returns
+    -------
+    array [deaths per person-year], shape (..., 2, K, 101)
+    """
+    sexes = np.array(["female", "male"])
+    sex = np.broadcast_to(sexes[:, None], standard.shape[-2:-1] + (1,))[..., 0]
+    lx_std = life_table(standard, np.broadcast_to(sex, standard.shape[:-1]))["lx"]
+    y = alphas[:, None] + logit(lx_std[..., None, 1:])  # (..., 2, K, 100)
+    lx = np.concatenate([np.ones(y.shape[:-1] + (1,)), 1.0 / (1.0 + np.exp(2.0 * y))], axis=-1)
+    qx = 1.0 - lx[..., 1:] / lx[..., :-1]
+    mx = np.empty(lx.shape)
+    sex_k = np.broadcast_to(sex[:, None], mx.shape[-3:-1])
+    a0 = a0_andreev_kingkade(standard[..., :, None, 0], sex_k)
+    for _ in range(3):
+        mx[..., 0] = qx[..., 0] / (1.0 - (1.0 - a0) * qx[..., 0])
+        a0 = a0_andreev_kingkade(mx[..., 0], sex_k)
+    mx[..., 1:100] = qx[..., 1:] / (1.0 - 0.5 * qx[..., 1:])
+    mx[..., 100] = standard[..., :, None, 100] * mx[..., 99] / standard[..., :, None, 99]
+    return mx
+
+
 def calibrate_alpha(standard: np.ndarray, sex: str, target_e0: float) -> float:
     """Brass ``alpha`` (beta = 1) giving life expectancy ``target_e0`` [years]."""
     def gap(alpha: float) -> float:

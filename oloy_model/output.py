@@ -89,7 +89,7 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_manifest(folder: Path, *, scenarios: list[dict], seed: int | None = None) -> None:
+def write_manifest(folder: Path, *, scenarios: list[dict], seed: int | None = None, draws: int | None = None) -> None:
     """``manifest.json``: version, data checksum, scenarios and hashes, command, files, time."""
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json")
     manifest = {
@@ -99,6 +99,7 @@ def write_manifest(folder: Path, *, scenarios: list[dict], seed: int | None = No
         "command": " ".join(["oloy"] + sys.argv[1:]) if sys.argv and sys.argv[0].endswith("oloy") else " ".join(sys.argv),
         "data_checksum": data_checksum(),
         "seed": seed,
+        "draws": draws,
         "scenarios": scenarios,
         "files": [{"path": p.relative_to(folder).as_posix(), "sha256": file_sha256(p), "bytes": p.stat().st_size}
                   for p in files],

@@ -147,3 +147,39 @@ def county_map(data: pd.DataFrame, ax: Axes | None = None, *, title: str = "", l
     ax.set_title(title)
     ax.figure.colorbar(points, ax=ax, label=label, shrink=0.8)
     return ax
+
+
+def fan(data: pd.DataFrame, ax: Axes | None = None, *, title: str = "", ylabel: str = "") -> Axes:
+    """A fan chart: ``data`` [year, q10, q50, q90, deterministic] (80% band, median, central path)."""
+    ax = _axes(ax)
+    data = data.sort_values("year")
+    ax.fill_between(data["year"], data["q10"], data["q90"], color="#4f81bd", alpha=0.25, linewidth=0,
+                    label="80% 区间 interval")
+    ax.plot(data["year"], data["q50"], color="#4f81bd", linewidth=1.6, label="中位数 median")
+    ax.plot(data["year"], data["deterministic"], color="#1b1b1b", linewidth=1.0, linestyle="--",
+            label="确定性 deterministic")
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("年份 Year")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+    ax.legend()
+    return ax
+
+
+def probability_heatmap(data: pd.DataFrame, ax: Axes | None = None, *, names: dict[str, str] | None = None,
+                        title: str = "") -> Axes:
+    """County x year heatmap of the probability of a shortfall: ``data`` [region, year, p_shortfall]."""
+    ax = _axes(ax)
+    wide = data.pivot_table(index="region", columns="year", values="p_shortfall", sort=True)
+    image = ax.imshow(wide.to_numpy(), aspect="auto", cmap="Reds", vmin=0.0, vmax=1.0, interpolation="nearest")
+    ax.set_yticks(range(len(wide.index)))
+    ax.set_yticklabels([names.get(r, r) if names else r for r in wide.index])
+    years = list(wide.columns)
+    step = max(1, len(years) // 8)
+    ax.set_xticks(range(0, len(years), step))
+    ax.set_xticklabels([str(y) for y in years[::step]])
+    ax.set_xlabel("年份 Year")
+    ax.set_title(title)
+    ax.grid(False)
+    ax.figure.colorbar(image, ax=ax, label="短缺概率 P(shortfall)")
+    return ax

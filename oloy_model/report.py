@@ -45,6 +45,18 @@ def indicator_table(result: Result) -> pd.DataFrame:
     return wide.round(2).reset_index()
 
 
+def probability_table(ensemble) -> pd.DataFrame:
+    """P(shortfall) by county, service and basis in the headline years."""
+    table = ensemble.gap_probabilities()
+    cell = table[table["year"].isin(HEADLINE_YEARS)]
+    wide = cell.pivot_table(index=["region", "service", "basis"], columns="year", values="p_shortfall", sort=True)
+    wide.columns = [f"P {c}" for c in wide.columns]
+    names = county_names()
+    wide = wide.reset_index()
+    wide.insert(0, "county", wide.pop("region").map(lambda r: f"{names[r]} {r}"))
+    return wide.round(2)
+
+
 def assumptions_table(result: Result) -> pd.DataFrame:
     """Every scenario value, plus the demand parameters with source and quality."""
     values = pd.DataFrame({"key": list(result.scenario.values), "value": [str(v) for v in result.scenario.values.values()]})
@@ -118,8 +130,17 @@ def embedded_font_css(text: str) -> str:
             "body{font-family:'OloyCJK','Noto Sans CJK SC',sans-serif}")
 
 
+PROBABILITY_TEXT = (
+    "What a probability of shortfall means: out of many equally likely futures drawn from the uncertainty in "
+    "fertility, mortality, migration and take-up (fitted to past variation, or assumed where no data exist), the "
+    "share in which demand exceeds the capacity in the ledger. 0.8 means a shortfall in 8 of 10 futures. It "
+    "leaves out: errors in the base population and in the model's structure, a different capacity than planned "
+    "(the ledger is held fixed), changes of policy or norms not in the scenario, and shocks larger than those of "
+    "the fitting period. Read it as 'how robust is this plan to ordinary uncertainty', not as a forecast of odds.")
+
+
 def build_report(results: Sequence[Result], figure_index: pd.DataFrame, figure_folder: Path,
-                 out_folder: Path) -> tuple[Path, Path]:
+                 out_folder: Path, ensembles: Sequence = ()) -> tuple[Path, Path]:
     """Write ``report.html`` (self-contained) and ``report.md`` into ``out_folder``."""
     html_parts = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>大理州一老一小 Dali One Old One Young — review report</title><style>{CSS}</style></head><body>"]
     md = ["# 大理州“一老一小”供需缺口预测 Dali \"One Old, One Young\" capacity-and-gap review", ""]
@@ -155,6 +176,14 @@ def build_report(results: Sequence[Result], figure_index: pd.DataFrame, figure_f
         for figure, title in _figures_for(figure_index, name):
             html_parts += [f"<h3>{html.escape(title)}</h3>", _image_html(figure_folder / name / f"{figure}.png")]
             md += [f"### {title}", "", f"![{figure}](figures/{name}/{figure}.png)", ""]
+        ensemble = next((e for e in ensembles if e.scenario.name == name), None)
+        if ensemble is not None:
+            table = probability_table(ensemble)
+            caption = (f"短缺概率 Probability of a shortfall, {ensemble.draws} draws (seed {ensemble.seed}); "
+                       f"prefecture and counties, {', '.join(map(str, HEADLINE_YEARS))}")
+            html_parts += [f"<h3>{html.escape(caption)}</h3>", f"<p class='note'>{html.escape(PROBABILITY_TEXT)}</p>",
+                           _table_html(table)]
+            md += [f"### {caption}", "", PROBABILITY_TEXT, "", _table_md(table), ""]
         html_parts += ["<h3>假设 Assumptions (scenario values)</h3>", _table_html(assumptions_table(result))]
         md += ["### 假设 Assumptions (scenario values)", "", _table_md(assumptions_table(result)), ""]
     checks = results[0].checks

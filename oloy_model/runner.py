@@ -60,7 +60,7 @@ def write_scenario_tables(result: Result, folder: Path) -> pd.DataFrame:
 
 
 def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False, figures: bool = True,
-                  progress: Callable[[str], None] | None = None) -> Path:
+                  draws: int = 0, seed: int = 1, progress: Callable[[str], None] | None = None) -> Path:
     """Load, project and write every scenario; the folder appears only when all succeeded."""
     scenarios: list[Scenario] = [load_scenario(name) for name in names]  # validate all before any work
     seen: dict[str, str] = {}
@@ -71,27 +71,40 @@ def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False
     say = progress or (lambda message: print(message, file=sys.stderr))
 
     def fill(folder: Path) -> None:
-        summaries, results = [], []
+        summaries, results, ensembles = [], [], []
         for index, scenario in enumerate(scenarios, start=1):
             start = time.perf_counter()
             say(f"[{index}/{len(scenarios)}] {scenario.name}: projecting ...")
             result = run(scenario)
             results.append(result)
             summaries.append(write_scenario_tables(result, folder / scenario.name))
+            if draws:
+                from .ensemble import simulate
+
+                say(f"[{index}/{len(scenarios)}] {scenario.name}: {draws} stochastic draws (seed {seed}) ...")
+                ensemble = simulate(scenario, draws=draws, seed=seed, progress=say)
+                ensembles.append(ensemble)
+                write_csv(ensemble.quantiles(), folder / scenario.name / "quantiles.csv")
+                write_csv(ensemble.gap_probabilities(), folder / scenario.name / "gap_probabilities.csv")
             say(f"[{index}/{len(scenarios)}] {scenario.name}: done in {time.perf_counter() - start:.1f} s")
         combined = pd.concat(summaries, ignore_index=True)
         write_csv(combined, folder / "summary_all_scenarios.csv")
         sheets, notes = workbook_sheets(results, combined)
+        if ensembles:
+            sheets["shortfall_probability"] = probability_sheet(ensembles)
+            notes["shortfall_probability"] = (f"Probability that demand exceeds capacity (and by more than the threshold), "
+                                              f"with gap quantiles [places]; {draws} draws, seed {seed}.")
         write_xlsx(folder / "oloy_results.xlsx", sheets, notes=notes)
         if figures:
             from .figures import write_figure_set
             from .report import build_report
 
             say(f"figures and report for {len(results)} scenario(s) ...")
-            index = write_figure_set(results, folder / "figures")
-            build_report(results, index, folder / "figures", folder)
+            index = write_figure_set(results, folder / "figures", ensembles=ensembles)
+            build_report(results, index, folder / "figures", folder, ensembles=ensembles)
         write_manifest(folder, scenarios=[{"name": s.name, "content_hash": s.content_hash,
-                                           "source": Path(s.source).name} for s in scenarios])
+                                           "source": Path(s.source).name} for s in scenarios],
+                       seed=seed if draws else None, draws=draws or None)
 
     return write_folder_atomically(out, fill, force=force)
 
@@ -131,6 +144,13 @@ def workbook_sheets(results: Sequence[Result], combined: pd.DataFrame) -> tuple[
         "plan_checks": "The plan's figures recomputed from the census; inconsistencies are reported, not resolved.",
     }
     return sheets, notes
+
+
+def probability_sheet(ensembles) -> pd.DataFrame:
+    names = regions().set_index("region")["name_en"].to_dict() | {"532900": "Dali prefecture"}
+    table = pd.concat([e.gap_probabilities() for e in ensembles], ignore_index=True)
+    table = table[table["year"].isin(WORKBOOK_YEARS)]
+    return table.assign(county=table["region"].map(names))
 
 
 def raise_duplicate(scenario: Scenario, other: str) -> None:

@@ -95,6 +95,17 @@ SCHEMA: dict[str, Key] = {
     "capacity.allocation": Key("choice", "target_group", "-", "County split of prefecture figures: by each county's 2020 share of the target group (60+ for elderly services, 0-2 for childcare), or of all residents.",
                                choices=("target_group", "population")),
     "capacity.nursing_share_of_new_beds": Key("float", 0.55, "fraction", "Share of new elderly beds that are nursing-type (an assumption).", 0.0, 1.0),
+    # -- stochastic (om.simulate) ---------------------------------------------------------------
+    "stochastic.fertility_sd": Key("auto_float", "auto", "log TFR per year", "Innovation sd of the ARIMA(1,1,0) log-TFR noise; auto = fitted on WPP China 1991-2023 (0.057). 0 switches fertility noise off.", 0.0, 1.0, plausible=(0.0, 0.2)),
+    "stochastic.fertility_ar": Key("auto_float", "auto", "-", "AR coefficient of the annual log-TFR changes; auto = fitted (0.31).", -0.99, 0.99),
+    "stochastic.county_fertility_sd": Key("auto_float", "auto", "log TFR per year", "Innovation sd of each county's AR(1) deviation; auto = pooled spread of the 2015-2020 reverse-survival ratios (0.021).", 0.0, 1.0),
+    "stochastic.county_fertility_ar": Key("float", 0.5, "-", "AR coefficient of the county deviations (an assumption).", -0.99, 0.99),
+    "stochastic.e0_sd": Key("auto_float", "auto", "years per year", "Innovation sd of the random walk added to e0; auto = fitted on WPP China 1990-2019 (0.11).", 0.0, 2.0, plausible=(0.0, 0.5)),
+    "stochastic.migration_level_sd": Key("float", 0.3, "log multiplier", "sd of each county's persistent migration multiplier per draw (an assumption).", 0.0, 2.0),
+    "stochastic.migration_annual_sd": Key("float", 0.1, "log multiplier", "Innovation sd of the annual AR(1) migration deviation (an assumption).", 0.0, 2.0),
+    "stochastic.migration_ar": Key("float", 0.7, "-", "AR coefficient of the annual migration deviation (an assumption).", -0.99, 0.99),
+    "stochastic.uptake_sd": Key("float", 0.2, "log multiplier", "sd of the per-draw multipliers on institutional take-up and childcare enrolment (an assumption).", 0.0, 2.0),
+    "stochastic.shortfall_threshold": Key("float", 100.0, "places", "The 'shortfall larger than N places' reported beside the probability of any shortfall.", 0.0, 1e6),
 }
 
 # One birth-policy effect ([[fertility.effects]] in a scenario file).
@@ -108,7 +119,7 @@ EFFECT_SCHEMA: dict[str, Key] = {
     "floor": Key("float", 0.0, "children per woman", "Lasting effect after the decay (0 = a pure timing effect).", -1.0, 1.0),
 }
 
-SECTIONS = ("scenario", "projection", "fertility", "mortality", "migration", "demand", "capacity")
+SECTIONS = ("scenario", "projection", "fertility", "mortality", "migration", "demand", "capacity", "stochastic")
 TOP_LEVEL = ("extends", "name")
 
 

@@ -1,0 +1,125 @@
+"""Probabilistic projections: reproducibility, zero-variance identity, fitted models."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import oloy_model as om
+from oloy_model import stochastic
+from oloy_model.projection import build_inputs, run_kernel
+
+ZERO = {"stochastic.fertility_sd": 0.0, "stochastic.county_fertility_sd": 0.0, "stochastic.e0_sd": 0.0,
+        "stochastic.migration_level_sd": 0.0, "stochastic.migration_annual_sd": 0.0, "stochastic.uptake_sd": 0.0}
+
+
+@pytest.fixture(scope="module")
+def ensemble():
+    return om.simulate("baseline", draws=200, seed=7)
+
+
+def test_zero_variance_equals_the_deterministic_projection_exactly():
+    scenario = om.load_scenario("baseline").with_values(ZERO)
+    ensemble = om.simulate(scenario, draws=3, seed=1, keep_cells=True)
+    deterministic = run_kernel(build_inputs(scenario))["population"]  # (years, regions, 2, 101)
+    for draw in range(3):
+        np.testing.assert_array_equal(ensemble.cells[draw], deterministic)
+    result = om.run(scenario)
+    gaps = result.gaps.query("region == '532901' and service == 'childcare_places' and basis == 'uptake'")
+    np.testing.assert_allclose(ensemble.gap_draws[0, :, 0, 2, 1], gaps.sort_values("year")["gap"], rtol=1e-12)
+
+
+def test_same_seed_same_numbers_different_seed_different(ensemble):
+    again = om.simulate("baseline", draws=200, seed=7)
+    np.testing.assert_array_equal(again.stats, ensemble.stats)
+    assert again.quantiles().equals(ensemble.quantiles())
+    other = om.simulate("baseline", draws=200, seed=8)
+    assert not np.array_equal(other.stats, ensemble.stats)
+
+
+def test_quantiles_are_ordered_and_probabilities_bounded(ensemble):
+    q = ensemble.quantiles()
+    assert list(q.columns) == ["scenario", "region", "year", "quantity", "q10", "q50", "q90", "mean"]
+    assert (q["q10"] <= q["q50"]).all() and (q["q50"] <= q["q90"]).all()
+    g = ensemble.gap_probabilities()
+    assert list(g.columns[:6]) == ["scenario", "region", "year", "service", "basis", "p_shortfall"]
+    for column in ("p_shortfall", "p_shortfall_over_threshold"):
+        assert g[column].between(0, 1).all()
+    assert (g["p_shortfall_over_threshold"] <= g["p_shortfall"]).all()
+    assert (g["gap_p10"] <= g["gap_p90"]).all()
+
+
+def test_median_close_to_deterministic(ensemble):
+    summary = om.project("baseline").population.groupby("year")["population"].sum()
+    q = ensemble.quantiles(["population"]).query("region == '532900'").set_index("year")["q50"]
+    for year in (2025, 2035, 2050):
+        assert q[year] == pytest.approx(summary[year], rel=0.01)
+    births = om.project("baseline").births.groupby("year")["births"].sum()
+    qb = ensemble.quantiles(["births"]).query("region == '532900'").set_index("year")["q50"]
+    assert qb[2030] == pytest.approx(births[2030], rel=0.05)
+
+
+def test_prefecture_is_the_sum_of_counties_in_every_draw(ensemble):
+    np.testing.assert_allclose(ensemble.stats[:, :, -1], ensemble.stats[:, :, :-1].sum(axis=2))
+    np.testing.assert_allclose(ensemble.gap_draws[:, :, -1], ensemble.gap_draws[:, :, :-1].sum(axis=2))
+
+
+def test_uncertainty_grows_with_horizon(ensemble):
+    q = ensemble.quantiles(["age_0_2"]).query("region == '532900'").set_index("year")
+    width = q["q90"] - q["q10"]
+    assert width[2021] < width[2030] < width[2045]
+
+
+def test_fertility_model_pinned_and_checked_against_ols():
+    """ARIMA(1,1,0) on WPP 2024 China log TFR 1991-2023 (statsmodels exact MLE): phi 0.307,
+    sd 0.0569 (tolerance 0.01 and 0.002); OLS on the differences gives a similar phi."""
+    fit = stochastic.fit_fertility()
+    assert fit["ar"] == pytest.approx(0.307, abs=0.01) and fit["sd"] == pytest.approx(0.0569, abs=0.002)
+    assert fit["aic"] < fit["aic_random_walk"] and fit["ljung_box_p"] > 0.05
+    from oloy_model.resources import read_bundled
+
+    tfr = read_bundled("wpp2024/tfr.csv").query("variant == 'estimate'").set_index("year")["tfr"].loc[1991:2023]
+    changes = np.diff(np.log(tfr.to_numpy()))
+    phi_ols = np.polyfit(changes[:-1], changes[1:], 1)[0]
+    assert phi_ols == pytest.approx(fit["ar"], abs=0.15)
+
+
+def test_mortality_model_matches_the_moments_of_the_differences():
+    """Random walk with drift: the MLE drift and sd equal the mean and (ddof=0) sd of the
+    annual e0 changes (WPP 2024 China both sexes 1990-2019): drift 0.338, sd 0.1115."""
+    fit = stochastic.fit_mortality()
+    from oloy_model.resources import read_bundled
+
+    e0 = read_bundled("wpp2024/e0.csv").query("variant == 'estimate'").pivot(index="year", columns="sex", values="e0")
+    changes = np.diff(e0.mean(axis=1).loc[1990:2019].to_numpy())
+    assert fit["drift"] == pytest.approx(changes.mean(), rel=1e-3)
+    assert fit["sd"] == pytest.approx(changes.std(), rel=0.02)
+    assert fit["sd"] == pytest.approx(0.1115, abs=0.003)
+
+
+def test_bad_draws_is_a_clear_error():
+    with pytest.raises(om.OloyInputError, match="draws=0"):
+        om.simulate("baseline", draws=0)
+
+
+def test_cli_draws_same_seed_same_bytes(tmp_path):
+    from oloy_model.cli import main
+
+    for name, seed in (("a", "5"), ("b", "5"), ("c", "6")):
+        assert main(["run", "baseline", "--draws", "40", "--seed", seed, "--no-figures", "--out", str(tmp_path / name)]) == 0
+    for table in ("quantiles.csv", "gap_probabilities.csv"):
+        a, b, c = ((tmp_path / n / "baseline" / table).read_bytes() for n in "abc")
+        assert a == b and a != c
+    assert (tmp_path / "a" / "oloy_results.xlsx").read_bytes() == (tmp_path / "b" / "oloy_results.xlsx").read_bytes()
+
+
+def test_probability_charts_same_seed_same_bytes(tmp_path):
+    from oloy_model import figures, style
+
+    paths = []
+    for name in ("one", "two"):
+        ensemble = om.simulate("baseline", draws=30, seed=2)
+        figure, data = figures.shortfall_probability_maps(ensemble, "childcare_places")
+        paths += style.save_figure(figure, tmp_path / name)
+        expected = ensemble.gap_probabilities().query("service == 'childcare_places' and region != '532900'")
+        assert len(data) == len(expected) and data["p_shortfall"].between(0, 1).all()
+    assert paths[0].read_bytes() == paths[2].read_bytes() and paths[1].read_bytes() == paths[3].read_bytes()
