@@ -12,7 +12,9 @@ from .ensemble import Ensemble, simulate
 from .errors import DemographicWarning, OloyInputError
 from .population import base_population, census_age_groups, regions
 from .projection import Projection, project
+from .observations import load_observations
 from .resources import verify_all as verify_data
+from .review import calibrate, decompose, evaluate, rebase
 from .result import Result, run
 from .scenario import Scenario, list_scenarios, load_scenario
 
@@ -29,6 +31,11 @@ __all__ = [
     "load_scenario",
     "project",
     "base_population",
+    "calibrate",
+    "decompose",
+    "evaluate",
+    "load_observations",
+    "rebase",
     "census_age_groups",
     "regions",
     "run",

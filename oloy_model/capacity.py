@@ -134,7 +134,7 @@ def read_ledger(path: str | Path, *, regions: list[str], years: tuple[int, int] 
 def capacity_by_year(ledger: pd.DataFrame, years: np.ndarray, regions: list[str],
                      services: tuple[str, ...] = SERVICES) -> pd.DataFrame:
     """Places in service by region, year and service: ``[region, year, service, capacity]``."""
-    signed = ledger.assign(places=np.where(ledger["status"] == "closure", -1.0, 1.0) * ledger["places"])
+    signed = ledger.assign(places=np.where(ledger["status"] == "closure", -1.0, 1.0) * ledger["places"].astype(float))
     index = pd.MultiIndex.from_product([regions, services, list(years)], names=["region", "service", "year"])
     yearly = signed.groupby(["region", "service", "year"])["places"].sum()
     first = min(int(np.min(years)), int(ledger["year"].min()) if len(ledger) else int(np.min(years)))

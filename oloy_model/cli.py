@@ -75,6 +75,26 @@ def _validate(args: argparse.Namespace) -> int:
     return 2 if problems else 0
 
 
+def _backtest(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .backtest import backtest
+    from .output import write_csv, write_folder_atomically
+
+    tables = backtest()
+    print("Backtest: the 2010 census projected to 2020 (no 2020 information; rule 'none' = no net migration),")
+    print("errors against the 2020 census by county (percent; rule 'observed' adds the 2010-2020 migration, for attribution):")
+    columns = ["rule", "band", "n", "mean_pe", "mape", "median_ape", "wmape", "share_ape_under_5pct"]
+    print(tables["measures"][columns].round(2).to_string(index=False))
+    if args.out:
+        def fill(folder: Path) -> None:
+            for name, table in tables.items():
+                write_csv(table, folder / f"backtest_{name}.csv")
+
+        print(f"wrote {write_folder_atomically(Path(args.out), fill, force=args.force)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oloy", description="Dali 'One Old, One Young' capacity-and-gap model")
     parser.add_argument("--version", action="version", version=f"oloy_model {__version__}")
@@ -95,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--method", default="mono", choices=["mono", "pclm"])
     summary.add_argument("--open-age-method", default="wpp_china", choices=["wpp_china", "stationary"])
     summary.set_defaults(handler=_summary)
+    back = commands.add_parser("backtest", help="project the 2010 census to 2020 and compare with the 2020 census")
+    back.add_argument("--out", default="", help="also write the tables to this folder")
+    back.add_argument("--force", action="store_true", help="replace an existing output folder")
+    back.set_defaults(handler=_backtest)
     verify = commands.add_parser("verify-data", help="check every bundled data file against its checksum")
     verify.set_defaults(handler=_verify)
     return parser

@@ -269,3 +269,16 @@ def ensemble_figure_set(ensembles) -> list[tuple[str, str, Figure, pd.DataFrame]
         for service in SERVICE_LABELS:
             items.append((name, f"shortfall_probability_{service}", *shortfall_probability_maps(ensemble, service)))
     return items
+
+
+def waterfall(decomposition: pd.DataFrame, service: str, basis: str = "norm") -> tuple[Figure, pd.DataFrame]:
+    """Plan-versus-actual waterfall for one service and basis (from :func:`oloy_model.decompose`)."""
+    data = decomposition[(decomposition["service"] == service) & (decomposition["basis"] == basis)]
+    data = data[["region", "year", "component", "change"]].reset_index(drop=True)
+    region, year = data["region"].iloc[0], int(data["year"].iloc[0])
+    with figure_style():
+        figure = _new_figure(7.5, 4.5)
+        pl.waterfall(data, figure.subplots(),
+                     title=f"{SERVICE_LABELS[service]}, {county_names().get(region, region)} {year}: "
+                           f"规划 vs 实际 plan vs re-based ({basis})")
+    return figure, data

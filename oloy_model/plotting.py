@@ -183,3 +183,29 @@ def probability_heatmap(data: pd.DataFrame, ax: Axes | None = None, *, names: di
     ax.grid(False)
     ax.figure.colorbar(image, ax=ax, label="短缺概率 P(shortfall)")
     return ax
+
+
+def waterfall(data: pd.DataFrame, ax: Axes | None = None, *, title: str = "") -> Axes:
+    """Waterfall: ``data`` [component, change] with ``plan_gap`` first and ``rebased_gap`` last."""
+    ax = _axes(ax)
+    labels, bottoms, heights, shades = [], [], [], []
+    running = 0.0
+    for row in data.itertuples():
+        if row.component in ("plan_gap", "rebased_gap"):
+            bottoms.append(0.0)
+            heights.append(row.change)
+            running = row.change
+            shades.append("#7f7f7f")
+        else:
+            bottoms.append(running)
+            heights.append(row.change)
+            running += row.change
+            shades.append("#b2182b" if row.change > 0 else "#2166ac")
+        labels.append(row.component)
+    ax.bar(range(len(labels)), heights, bottom=bottoms, color=shades)
+    ax.set_xticks(range(len(labels)))
+    ax.set_xticklabels(labels, rotation=20)
+    ax.axhline(0, color="black", linewidth=0.6)
+    ax.set_ylabel("缺口 gap (+ 短缺 shortfall)")
+    ax.set_title(title)
+    return ax

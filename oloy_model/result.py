@@ -36,6 +36,8 @@ class Result:
     indicators : DataFrame [scenario, region, year, indicator, unit, value, baseline_value, target, target_year, met]
     unit_costs : DataFrame, the plan's own unit costs [10k yuan per place]
     checks : DataFrame, the plan's figures recomputed from the data, with inconsistencies
+    evaluation : DataFrame or None
+        Errors against ``projection.observations_file`` (row level; see :mod:`oloy_model.review`).
     """
 
     projection: Projection
@@ -47,6 +49,7 @@ class Result:
     indicators: pd.DataFrame
     unit_costs: pd.DataFrame
     checks: pd.DataFrame
+    evaluation: pd.DataFrame | None = None
 
     @property
     def scenario(self) -> Scenario:
@@ -150,13 +153,15 @@ def _ownership(ledger: pd.DataFrame, years: np.ndarray, regions: list[str]) -> p
     return table.pivot_table(index=["region", "year"], columns="service", values="capacity").reset_index()
 
 
-def run(scenario: Scenario | str) -> Result:
+def run(scenario: Scenario | str, *, ledger: pd.DataFrame | None = None) -> Result:
     """Project a scenario and forecast demand, capacity, gaps and plan indicators.
 
     Parameters
     ----------
     scenario : Scenario or str
         A loaded scenario, a bundled name or a path to a TOML file.
+    ledger : DataFrame, optional
+        A capacity ledger (layout of :mod:`oloy_model.capacity`) replacing the scenario's.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
@@ -168,7 +173,7 @@ def run(scenario: Scenario | str) -> Result:
                         dem.uptake_demand(population, **uptake_parameters(v))], ignore_index=True)
     regions = region_codes()
     years = np.sort(population["year"].unique())
-    ledger = build_ledger(scenario)
+    ledger = build_ledger(scenario) if ledger is None else ledger
     capacity = cap.capacity_by_year(ledger, years, regions)
     costs = cap.unit_costs(plan)
     unit_cost = costs[costs["basis_of_cost"] == "all 14th-plan projects"].set_index("service")["unit_cost_10k_yuan"].to_dict()
@@ -184,5 +189,15 @@ def run(scenario: Scenario | str) -> Result:
         "private_childcare_places": (plan["target_private_childcare_places"], 2025),
     }
     indicator_table = gp.indicators(capacity, bands, _ownership(ledger, years, regions), targets)
-    return Result(projection, demand, ledger, capacity, gap_table, gp.shortfall_summary(gap_table), indicator_table,
-                  costs, plan_checks(plan))
+    result = Result(projection, demand, ledger, capacity, gap_table, gp.shortfall_summary(gap_table), indicator_table,
+                    costs, plan_checks(plan))
+    if v["projection.observations_file"]:
+        from dataclasses import replace
+
+        from .observations import load_observations
+        from .review import evaluation_errors
+
+        observations = load_observations(v["projection.observations_file"],
+                                         years=(v["projection.base_year"], v["projection.horizon"]))
+        result = replace(result, evaluation=evaluation_errors(result, observations))
+    return result

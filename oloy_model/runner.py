@@ -47,6 +47,8 @@ def write_scenario_tables(result: Result, folder: Path) -> pd.DataFrame:
         write_csv(getattr(projection, name), folder / f"{name}.csv")
     for name in RESULT_TABLES:
         write_csv(getattr(result, name), folder / f"{name}.csv")
+    if result.evaluation is not None:
+        write_csv(result.evaluation, folder / "evaluation.csv")
     summary = summary_table(projection)
     write_csv(summary, folder / "summary.csv")
     resolved = {"name": projection.scenario.name, "content_hash": projection.scenario.content_hash,

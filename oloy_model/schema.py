@@ -40,6 +40,7 @@ SCHEMA: dict[str, Key] = {
     "projection.open_age_method": Key("choice", "wpp_china", "-", "Split of the census 85+ group into 85..100+.",
                                       choices=("wpp_china", "stationary")),
     "projection.base_population_file": Key("path", "", "-", "Optional user single-year table (region, sex, age, population) replacing the estimate for the regions it covers."),
+    "projection.observations_file": Key("path", "", "-", "Optional observed statistics after the census (region, year, quantity, value, source); the run then reports its errors against them (Result.evaluation)."),
     "projection.migration_timing": Key("choice", "half", "-", "When the step's net migrants join: half at the start and half at the end, all at the start, or all at the end.",
                                        choices=("half", "start", "end")),
     # -- fertility ------------------------------------------------------------------------

@@ -9,8 +9,9 @@ import pytest
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 
-def test_there_are_three_notebooks():
-    assert [p.stem for p in NOTEBOOKS] == ["01_planner_scenarios", "02_commission_library", "03_review_charts"]
+def test_the_planner_notebooks_are_there():
+    assert [p.stem for p in NOTEBOOKS] == ["01_planner_scenarios", "02_commission_library", "03_review_charts",
+                                          "04_backtest_review"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
