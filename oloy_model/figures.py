@@ -114,14 +114,19 @@ def gap_heatmaps(result: Result, service: str) -> tuple[Figure, pd.DataFrame]:
     gaps = result.gaps
     data = gaps[(gaps["service"] == service) & (gaps["region"] != PREFECTURE)][
         ["region", "year", "basis", "demand", "capacity", "gap"]].reset_index(drop=True)
+    title = f"{SERVICE_LABELS[service]}: 缺口 gap by county ({result.scenario.name})"
+    return _by_basis(data, pl.gap_heatmap, title), data
+
+
+def _by_basis(data: pd.DataFrame, plot, title: str) -> Figure:
+    """Two county x year panels, plan norm and observed uptake."""
     names = county_names()
     with figure_style():
         figure = _new_figure(12, 4.8)
-        axes = figure.subplots(1, 2)
-        for ax, basis in zip(axes, ("norm", "uptake")):
-            pl.gap_heatmap(data[data["basis"] == basis], ax, names=names, title=BASIS_LABELS[basis])
-        figure.suptitle(f"{SERVICE_LABELS[service]}: 缺口 gap by county ({result.scenario.name})")
-    return figure, data
+        for ax, basis in zip(figure.subplots(1, 2), ("norm", "uptake")):
+            plot(data[data["basis"] == basis], ax, names=names, title=BASIS_LABELS[basis])
+        figure.suptitle(title)
+    return figure
 
 
 INDICATOR_TITLES = {
@@ -250,14 +255,8 @@ def shortfall_probability_maps(ensemble, service: str) -> tuple[Figure, pd.DataF
     table = ensemble.gap_probabilities()
     data = table[(table["service"] == service) & (table["region"] != PREFECTURE)][
         ["region", "year", "basis", "p_shortfall", "gap_p50"]].reset_index(drop=True)
-    names = county_names()
-    with figure_style():
-        figure = _new_figure(12, 4.8)
-        axes = figure.subplots(1, 2)
-        for ax, basis in zip(axes, ("norm", "uptake")):
-            pl.probability_heatmap(data[data["basis"] == basis], ax, names=names, title=BASIS_LABELS[basis])
-        figure.suptitle(f"{SERVICE_LABELS[service]}: 短缺概率 probability of a shortfall ({ensemble.scenario.name})")
-    return figure, data
+    title = f"{SERVICE_LABELS[service]}: 短缺概率 probability of a shortfall ({ensemble.scenario.name})"
+    return _by_basis(data, pl.probability_heatmap, title), data
 
 
 def ensemble_figure_set(ensembles) -> list[tuple[str, str, Figure, pd.DataFrame]]:

@@ -78,11 +78,17 @@ def gap_heatmap(data: pd.DataFrame, ax: Axes | None = None, *, names: dict[str, 
 
     ``data`` [region, year, gap] [places].
     """
-    ax = _axes(ax)
     wide = data.pivot_table(index="region", columns="year", values="gap", sort=True)
     limit = float(np.nanmax(np.abs(wide.to_numpy()))) or 1.0
     norm = colors.TwoSlopeNorm(vmin=-limit, vcenter=0.0, vmax=limit)
-    image = ax.imshow(wide.to_numpy(), aspect="auto", cmap="RdBu_r", norm=norm, interpolation="nearest")
+    return _county_year_image(_axes(ax), wide, names, title, "缺口 Gap (短缺 + shortfall / 富余 − surplus)",
+                              cmap="RdBu_r", norm=norm)
+
+
+def _county_year_image(ax: Axes, wide: pd.DataFrame, names: dict[str, str] | None, title: str, label: str,
+                       **image_options) -> Axes:
+    """A region x year table as an image with county names and a colour bar."""
+    image = ax.imshow(wide.to_numpy(), aspect="auto", interpolation="nearest", **image_options)
     ax.set_yticks(range(len(wide.index)))
     ax.set_yticklabels([names.get(r, r) if names else r for r in wide.index])
     years = list(wide.columns)
@@ -92,7 +98,7 @@ def gap_heatmap(data: pd.DataFrame, ax: Axes | None = None, *, names: dict[str, 
     ax.set_xlabel("年份 Year")
     ax.set_title(title)
     ax.grid(False)
-    ax.figure.colorbar(image, ax=ax, label="缺口 Gap (短缺 + shortfall / 富余 − surplus)")
+    ax.figure.colorbar(image, ax=ax, label=label)
     return ax
 
 
@@ -169,20 +175,8 @@ def fan(data: pd.DataFrame, ax: Axes | None = None, *, title: str = "", ylabel: 
 def probability_heatmap(data: pd.DataFrame, ax: Axes | None = None, *, names: dict[str, str] | None = None,
                         title: str = "") -> Axes:
     """County x year heatmap of the probability of a shortfall: ``data`` [region, year, p_shortfall]."""
-    ax = _axes(ax)
     wide = data.pivot_table(index="region", columns="year", values="p_shortfall", sort=True)
-    image = ax.imshow(wide.to_numpy(), aspect="auto", cmap="Reds", vmin=0.0, vmax=1.0, interpolation="nearest")
-    ax.set_yticks(range(len(wide.index)))
-    ax.set_yticklabels([names.get(r, r) if names else r for r in wide.index])
-    years = list(wide.columns)
-    step = max(1, len(years) // 8)
-    ax.set_xticks(range(0, len(years), step))
-    ax.set_xticklabels([str(y) for y in years[::step]])
-    ax.set_xlabel("年份 Year")
-    ax.set_title(title)
-    ax.grid(False)
-    ax.figure.colorbar(image, ax=ax, label="短缺概率 P(shortfall)")
-    return ax
+    return _county_year_image(_axes(ax), wide, names, title, "短缺概率 P(shortfall)", cmap="Reds", vmin=0.0, vmax=1.0)
 
 
 def waterfall(data: pd.DataFrame, ax: Axes | None = None, *, title: str = "") -> Axes:
