@@ -43,7 +43,7 @@ def _crude_death_rate(codes: list[str]) -> float:
 @functools.lru_cache(maxsize=1)
 def e0_2010() -> tuple[float, float]:
     """Dali female and male e0 in 2010 matching the census-year crude death rate."""
-    codes, base = estimates._cube(base_population(BASE))
+    codes, base = estimates.population_cube(base_population(BASE))
     population = base.sum(axis=0)  # (2, 101)
     target = _crude_death_rate(codes)
     gap = estimates.wpp_sex_gap(BASE)
@@ -64,7 +64,7 @@ def project_2010_to_2020(rule: str = "none") -> tuple[list[str], np.ndarray]:
         from .errors import OloyInputError
 
         raise OloyInputError(f"backtest rule={rule!r}; expected one of {list(RULES)}")
-    codes, population = estimates._cube(base_population(BASE))
+    codes, population = estimates.population_cube(base_population(BASE))
     years = np.arange(BASE + 1, TARGET + 1)
     e0 = mortality.e0_path(years, BASE, e0_2010())
     survival = ccmpp.survival_from_mx(mortality.mortality_schedule(tuple(int(y) for y in years),

@@ -13,7 +13,6 @@ import pandas as pd
 
 from . import ccmpp, fertility, migration, mortality
 from .population import SEXES, base_population, census_age_groups
-from .resources import read_bundled
 
 E0_BASE_2020 = 76.56  # Dali plan 2022 (dali_plan_2022): life expectancy in 2020, both sexes
 CENSUS_GAP_YEARS = 10
@@ -112,7 +111,8 @@ def _decade_fertility(codes: list[str]) -> np.ndarray:
     return ratio * fertility.wpp_tfr(years)[:, None]
 
 
-def _cube(pop: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+def population_cube(pop: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+    """A tidy [region, sex, age, population] table as sorted codes and an array (region, 2, 101)."""
     codes = sorted(pop["region"].unique())
     ordered = pop.set_index(["region", "sex", "age"])["population"].reindex(
         pd.MultiIndex.from_product([codes, SEXES, range(101)]))
@@ -132,8 +132,8 @@ def migration_estimates() -> dict:
         fitted]; ``fits`` DataFrame of Rogers-Castro parameters and fit quality;
         ``summary`` dict of prefecture totals beside the published change.
     """
-    codes, start = _cube(base_population(2010))
-    _, end = _cube(base_population(2020))
+    codes, start = population_cube(base_population(2010))
+    _, end = population_cube(base_population(2020))
     years = np.arange(2011, 2021)
     mx = mortality_rates(years)
     tfr = _decade_fertility(codes)

@@ -25,6 +25,7 @@ import functools
 import numpy as np
 import pandas as pd
 
+from .errors import OloyInputError
 from .graduation import graduate
 from .resources import read_bundled
 
@@ -45,7 +46,7 @@ def age_schedule(year: int) -> np.ndarray:
     table = read_bundled("wpp2024/asfr_percent5.csv")
     available = table["year"].unique()
     if year not in available:
-        raise ValueError(f"fertility schedule year {year} not in WPP 2024 ({available.min()}..{available.max()})")
+        raise OloyInputError(f"fertility schedule year {year} not in WPP 2024 ({available.min()}..{available.max()})")
     rows = table[(table["year"] == year) & table["age_start"].between(*REPRODUCTIVE, inclusive="left")]
     counts = np.concatenate([[0.0], rows.sort_values("age_start")["percent"].to_numpy(float), [0.0]])
     bounds = [0] + list(range(REPRODUCTIVE[0], REPRODUCTIVE[1] + 1, 5))
@@ -68,7 +69,7 @@ def wpp_tfr(years: np.ndarray, variant: str = "medium") -> np.ndarray:
     Years past 2100 keep the 2100 value.
     """
     if variant not in TFR_VARIANTS:
-        raise ValueError(f"TFR variant {variant!r} not known; expected one of {list(TFR_VARIANTS)}")
+        raise OloyInputError(f"TFR variant {variant!r} not known; expected one of {list(TFR_VARIANTS)}")
     table = read_bundled("wpp2024/tfr.csv")
     series = table[table["variant"].isin(["estimate", variant])].set_index("year")["tfr"].sort_index()
     years = np.asarray(years)

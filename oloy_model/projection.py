@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from . import ccmpp, estimates, fertility
-from .errors import DemographicWarning, OloyInputError
+from .errors import DemographicWarning
+from .migration import at_risk
 from .population import SEXES, base_population
 from .scenario import Scenario, load_scenario
 
@@ -74,7 +75,7 @@ def _base_cube(values) -> tuple[list[str], np.ndarray]:
     path = values["projection.base_population_file"] or None
     pop = base_population(values["projection.base_year"], method=values["projection.base_method"],
                           open_age_method=values["projection.open_age_method"], path=path)
-    return estimates._cube(pop)
+    return estimates.population_cube(pop)
 
 
 def scale_path(years: np.ndarray, values) -> np.ndarray:
@@ -157,7 +158,7 @@ def run_kernel(inputs: Inputs, *, migration_timing: str = "half") -> dict[str, n
     population = inputs.base
     out = {"population": [population], "births": [], "deaths": [], "net_migration": []}
     for t, year in enumerate(inputs.years):
-        migrants = inputs.migration_counts[t] + inputs.migration_rates[t] * _at_risk(population)
+        migrants = inputs.migration_counts[t] + inputs.migration_rates[t] * at_risk(population)
         result = ccmpp.step(population, inputs.survival[t], inputs.asfr[t], inputs.srb[t], migrants,
                             migration_timing=migration_timing)
         ccmpp.warn_capped(result["capped"], f"year {year}",
@@ -167,12 +168,6 @@ def run_kernel(inputs: Inputs, *, migration_timing: str = "half") -> dict[str, n
             out[key].append(result[key])
         out["population"].append(population)
     return {key: np.stack(value) for key, value in out.items()}
-
-
-def _at_risk(population: np.ndarray) -> np.ndarray:
-    from .migration import at_risk
-
-    return at_risk(population)
 
 
 def project(scenario: Scenario | str) -> Projection:

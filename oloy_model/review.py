@@ -39,7 +39,6 @@ from . import measures as ev
 from .ccmpp import survival_from_mx
 from .errors import OloyInputError
 from .observations import PREFECTURE, model_values
-from .population import SEXES
 from .projection import Inputs, build_inputs, run_kernel, tfr_paths
 from .result import Result, run
 from .scenario import Scenario, load_scenario
