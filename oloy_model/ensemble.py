@@ -79,6 +79,27 @@ class Ensemble:
         table.insert(0, "scenario", self.scenario.name)
         return table
 
+    def demand_quantiles(self, probabilities: Sequence[float] = (0.1, 0.5, 0.9)) -> pd.DataFrame:
+        """Quantiles of demand: ``[scenario, region, year, service, basis, q10, q50, q90]`` [places].
+
+        Capacity is the same in every draw, so demand quantiles are gap quantiles plus capacity.
+        """
+        capacity = self.result.capacity.pivot_table(index="year", columns=["region", "service"], values="capacity")
+        parts = []
+        for s, service in enumerate(SERVICES):
+            counties = np.stack([capacity[(code, service)].reindex(self.years).to_numpy() for code in self.regions[:-1]],
+                                axis=1)
+            cap = np.concatenate([counties, counties.sum(axis=1, keepdims=True)], axis=1)  # (years, regions)
+            for b, basis in enumerate(BASES):
+                q = np.quantile(self.gap_draws[..., s, b], probabilities, axis=0) + cap[None]
+                frame = _frame(self.regions, self.years, {f"q{round(100 * p):02d}": q[i] for i, p in enumerate(probabilities)})
+                frame.insert(2, "service", service)
+                frame.insert(3, "basis", basis)
+                parts.append(frame)
+        table = pd.concat(parts, ignore_index=True)
+        table.insert(0, "scenario", self.scenario.name)
+        return table
+
     def gap_probabilities(self, threshold: float | None = None,
                           probabilities: Sequence[float] = (0.1, 0.5, 0.9)) -> pd.DataFrame:
         """``[scenario, region, year, service, basis, p_shortfall, p_shortfall_over_threshold,

@@ -88,6 +88,7 @@ def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False
                 ensembles.append(ensemble)
                 write_csv(ensemble.quantiles(), folder / scenario.name / "quantiles.csv")
                 write_csv(ensemble.gap_probabilities(), folder / scenario.name / "gap_probabilities.csv")
+                write_csv(ensemble.demand_quantiles(), folder / scenario.name / "demand_quantiles.csv")
             say(f"[{index}/{len(scenarios)}] {scenario.name}: done in {time.perf_counter() - start:.1f} s")
         combined = pd.concat(summaries, ignore_index=True)
         write_csv(combined, folder / "summary_all_scenarios.csv")

@@ -123,3 +123,12 @@ def test_probability_charts_same_seed_same_bytes(tmp_path):
         expected = ensemble.gap_probabilities().query("service == 'childcare_places' and region != '532900'")
         assert len(data) == len(expected) and data["p_shortfall"].between(0, 1).all()
     assert paths[0].read_bytes() == paths[2].read_bytes() and paths[1].read_bytes() == paths[3].read_bytes()
+
+
+def test_demand_quantiles_centre_on_the_deterministic_demand(ensemble):
+    table = ensemble.demand_quantiles()
+    assert (table["q10"] <= table["q90"]).all()
+    deterministic = ensemble.result.demand.query("region == '532901' and service == 'elderly_beds' and basis == 'norm'")
+    median = table.query("region == '532901' and service == 'elderly_beds' and basis == 'norm'").set_index("year")["q50"]
+    assert median[2020] == pytest.approx(deterministic.set_index("year")["demand"][2020], rel=1e-9)
+    assert median[2035] == pytest.approx(deterministic.set_index("year")["demand"][2035], rel=0.02)
