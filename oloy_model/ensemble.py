@@ -238,9 +238,13 @@ def simulate(scenario: Scenario | str, draws: int = 1000, seed: int = 1, *, keep
     if keep_cells:
         cells[:, 0] = population
     timing = scenario["projection.migration_timing"]
+    uses_counts = bool(np.any(inputs.migration_counts))  # one basis is all zeros: skip its full-size arithmetic
     for t in range(steps):
         multiplier = migration_multiplier[:, :, t][:, :, None, None]
-        migrants = inputs.migration_counts[t] * multiplier + (inputs.migration_rates[t] * multiplier) * at_risk(population)
+        if uses_counts:
+            migrants = inputs.migration_counts[t] * multiplier + (inputs.migration_rates[t] * multiplier) * at_risk(population)
+        else:
+            migrants = (inputs.migration_rates[t] * multiplier) * at_risk(population)
         asfr = _asfr(inputs, tfr, schedule, t)
         surv = survival[:, t][:, None] if survival.shape[0] == draws else survival[0, t]
         out = ccmpp.step(population, surv, asfr, inputs.srb[t], migrants, migration_timing=timing, detail=False)
