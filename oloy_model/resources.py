@@ -110,6 +110,9 @@ def read_bundled(relative: str, root: Path | None = None) -> pd.DataFrame:
 
 
 def data_checksum(root: Path | None = None) -> str:
-    """One SHA-256 over the manifest: identifies the whole bundled data set."""
+    """One SHA-256 over the manifest entries of the data files (documentation excluded):
+    identifies the bundled data the model reads."""
     root = data_dir() if root is None else root
-    return sha256(root / MANIFEST_NAME)
+    entries = sorted((name, digest) for name, digest in read_manifest(root).items() if not name.endswith(".md"))
+    text = "\n".join(f"{digest}  {name}" for name, digest in entries)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -84,3 +84,21 @@ def test_bulletin_agrees_with_tabulation():
     assert bulletin["population_60plus"] == groups.loc[groups.age_start >= 60, "population"].sum()
     assert bulletin["population_65plus"] == groups.loc[groups.age_start >= 65, "population"].sum()
     assert round(100 * bulletin["population_60plus"] / bulletin["resident_population"], 2) == bulletin["share_60plus"]
+
+
+def test_data_checksum_ignores_documentation(tmp_path):
+    copy = tmp_path / "data"
+    shutil.copytree(resources.data_dir(), copy)
+    original = resources.data_checksum(copy)
+    manifest = copy / "MANIFEST.sha256"
+    lines = manifest.read_text(encoding="utf-8").splitlines()
+    readme = [i for i, line in enumerate(lines) if line.endswith("  README.md")][0]
+    lines[readme] = "0" * 64 + "  README.md"
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    resources.read_manifest.cache_clear()
+    assert resources.data_checksum(copy) == original
+    table = [i for i, line in enumerate(lines) if line.endswith("census7/bulletin.csv")][0]
+    lines[table] = "1" * 64 + "  census7/bulletin.csv"
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    resources.read_manifest.cache_clear()
+    assert resources.data_checksum(copy) != original
