@@ -70,6 +70,28 @@ def sources_table() -> pd.DataFrame:
     return parameters
 
 
+def estimates_tables() -> list[tuple[str, pd.DataFrame]]:
+    """The model's own estimates from the census data, for audit (method in docs/methods.md)."""
+    from . import estimates
+
+    tfr = estimates.fertility_estimates()
+    tfr = tfr[tfr["region"] == "532900"][["census_year", "years_before", "births", "tfr", "wpp_china_tfr",
+                                          "ratio_to_china"]].round(3)
+    multipliers = estimates.county_tfr_multipliers().round(3).rename_axis("region").reset_index()
+    names = county_names()
+    multipliers.insert(1, "county", multipliers["region"].map(names))
+    migration = estimates.migration_estimates()
+    summary = pd.DataFrame({"item": list(migration["summary"]), "value": list(migration["summary"].values())}).round(0)
+    by_county = migration["residual"].groupby("region", as_index=False)["residual"].sum().round(0)
+    by_county.insert(1, "county", by_county["region"].map(names))
+    return [
+        ("模型估计 Estimates: prefecture TFR by reverse survival of census children (years before each census)", tfr),
+        ("模型估计 Estimates: county TFR multipliers (2015-2020, before renormalisation)", multipliers),
+        ("模型估计 Estimates: 2010-2020 net migration (census cohort residual) beside the published change", summary),
+        ("模型估计 Estimates: 2010-2020 net migration by county (persons surviving to 2020)", by_county),
+    ]
+
+
 def _image_html(path: Path) -> str:
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
@@ -186,6 +208,9 @@ def build_report(results: Sequence[Result], figure_index: pd.DataFrame, figure_f
             md += [f"### {caption}", "", PROBABILITY_TEXT, "", _table_md(table), ""]
         html_parts += ["<h3>假设 Assumptions (scenario values)</h3>", _table_html(assumptions_table(result))]
         md += ["### 假设 Assumptions (scenario values)", "", _table_md(assumptions_table(result)), ""]
+    for caption, table in estimates_tables():
+        html_parts += [f"<h3>{html.escape(caption)}</h3>", _table_html(table)]
+        md += [f"### {caption}", "", _table_md(table), ""]
     from .backtest import backtest
 
     tables = backtest()
