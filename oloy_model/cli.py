@@ -79,7 +79,7 @@ def _backtest(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .backtest import backtest
-    from .output import write_csv, write_folder_atomically
+    from .output import write_csv, write_folder_atomically, write_manifest
 
     tables = backtest()
     print("Backtest: the 2010 census projected to 2020 (no 2020 information; rule 'none' = no net migration),")
@@ -90,6 +90,7 @@ def _backtest(args: argparse.Namespace) -> int:
         def fill(folder: Path) -> None:
             for name, table in tables.items():
                 write_csv(table, folder / f"backtest_{name}.csv")
+            write_manifest(folder, scenarios=[])
 
         print(f"wrote {write_folder_atomically(Path(args.out), fill, force=args.force)}")
     return 0

@@ -144,3 +144,4 @@ def test_backtest_cli(capsys, tmp_path):
     assert main(["backtest", "--out", str(tmp_path / "bt")]) == 0
     out = capsys.readouterr().out
     assert "mape" in out and (tmp_path / "bt" / "backtest_errors.csv").is_file()
+    assert (tmp_path / "bt" / "manifest.json").is_file()
