@@ -112,6 +112,13 @@ def _table_html(frame: pd.DataFrame) -> str:
     return frame.to_html(index=False, border=0, na_rep="", float_format=_number)
 
 
+def _mark_shortfalls(table_html: str) -> str:
+    """Show positive gaps (shortfalls) in red."""
+    import re
+
+    return re.sub(r"<td>([1-9][\d,]*(?:\.\d+)?)</td>", r"<td class='short'>\1</td>", table_html)
+
+
 def _table_md(frame: pd.DataFrame) -> str:
     header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
     rule = "|" + "---|" * len(frame.columns)
@@ -190,7 +197,7 @@ def build_report(results: Sequence[Result], figure_index: pd.DataFrame, figure_f
             for basis in ("norm", "uptake"):
                 table = headline_table(result, service, basis).reset_index(names="county")
                 caption = f"{label} — gap ({basis}), places; positive = shortfall"
-                html_parts += [f"<h3>{html.escape(caption)}</h3>", _table_html(table)]
+                html_parts += [f"<h3>{html.escape(caption)}</h3>", _mark_shortfalls(_table_html(table))]
                 md += [f"### {caption}", "", _table_md(table), ""]
         indicators = indicator_table(result)
         html_parts += ["<h3>规划指标 Plan indicators (prefecture)</h3>", _table_html(indicators)]
