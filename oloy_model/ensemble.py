@@ -85,20 +85,15 @@ class Ensemble:
         Capacity is the same in every draw, so demand quantiles are gap quantiles plus capacity.
         """
         capacity = self.result.capacity.pivot_table(index="year", columns=["region", "service"], values="capacity")
-        parts = []
-        for s, service in enumerate(SERVICES):
+
+        def columns(gap: np.ndarray, service: str) -> dict[str, np.ndarray]:
             counties = np.stack([capacity[(code, service)].reindex(self.years).to_numpy() for code in self.regions[:-1]],
                                 axis=1)
             cap = np.concatenate([counties, counties.sum(axis=1, keepdims=True)], axis=1)  # (years, regions)
-            for b, basis in enumerate(BASES):
-                q = np.quantile(self.gap_draws[..., s, b], probabilities, axis=0) + cap[None]
-                frame = _frame(self.regions, self.years, {f"q{round(100 * p):02d}": q[i] for i, p in enumerate(probabilities)})
-                frame.insert(2, "service", service)
-                frame.insert(3, "basis", basis)
-                parts.append(frame)
-        table = pd.concat(parts, ignore_index=True)
-        table.insert(0, "scenario", self.scenario.name)
-        return table
+            q = np.quantile(gap, probabilities, axis=0) + cap[None]
+            return {f"q{round(100 * p):02d}": q[i] for i, p in enumerate(probabilities)}
+
+        return self._by_service_and_basis(columns)
 
     def gap_probabilities(self, threshold: float | None = None,
                           probabilities: Sequence[float] = (0.1, 0.5, 0.9)) -> pd.DataFrame:
@@ -106,16 +101,22 @@ class Ensemble:
         threshold, gap_p10, gap_p50, gap_p90]``: the probability that demand exceeds capacity,
         that it does so by more than ``threshold`` places, and gap quantiles [places]."""
         threshold = self.scenario["stochastic.shortfall_threshold"] if threshold is None else threshold
+
+        def columns(gap: np.ndarray, service: str) -> dict[str, np.ndarray]:
+            q = np.quantile(gap, probabilities, axis=0)
+            return {"p_shortfall": np.mean(gap > 0.0, axis=0),
+                    "p_shortfall_over_threshold": np.mean(gap > threshold, axis=0),
+                    "threshold": np.full(gap.shape[1:], float(threshold))} | {
+                f"gap_p{round(100 * p):02d}": q[i] for i, p in enumerate(probabilities)}
+
+        return self._by_service_and_basis(columns)
+
+    def _by_service_and_basis(self, columns) -> pd.DataFrame:
+        """Long table of ``columns(gap_draws (draws, years, regions), service)`` per service and basis."""
         parts = []
         for s, service in enumerate(SERVICES):
             for b, basis in enumerate(BASES):
-                gap = self.gap_draws[..., s, b]
-                q = np.quantile(gap, probabilities, axis=0)
-                columns = {"p_shortfall": np.mean(gap > 0.0, axis=0),
-                           "p_shortfall_over_threshold": np.mean(gap > threshold, axis=0),
-                           "threshold": np.full(gap.shape[1:], float(threshold))}
-                columns |= {f"gap_p{round(100 * p):02d}": q[i] for i, p in enumerate(probabilities)}
-                frame = _frame(self.regions, self.years, columns)
+                frame = _frame(self.regions, self.years, columns(self.gap_draws[..., s, b], service))
                 frame.insert(2, "service", service)
                 frame.insert(3, "basis", basis)
                 parts.append(frame)
