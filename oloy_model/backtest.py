@@ -34,7 +34,8 @@ RULES = ("none", "observed")
 BANDS = {"total": (0, 100), "0-14": (0, 14), "15-59": (15, 59), "60+": (60, 100), "65+": (65, 100)}
 
 
-def _crude_death_rate(codes: list[str]) -> float:
+def _crude_death_rate() -> float:
+    """Dali's 2010 census-year crude death rate [deaths per person-year]."""
     table = read_bundled("census6/indicators.csv")
     row = table[(table["region"] == "532900") & (table["indicator"] == "crude_death_rate")]
     return float(row["value"].iloc[0]) / 1000.0
@@ -43,9 +44,9 @@ def _crude_death_rate(codes: list[str]) -> float:
 @functools.lru_cache(maxsize=1)
 def e0_2010() -> tuple[float, float]:
     """Dali female and male e0 in 2010 matching the census-year crude death rate."""
-    codes, base = estimates.population_cube(base_population(BASE))
+    _, base = estimates.population_cube(base_population(BASE))
     population = base.sum(axis=0)  # (2, 101)
-    target = _crude_death_rate(codes)
+    target = _crude_death_rate()
     gap = estimates.wpp_sex_gap(BASE)
     srb = estimates.census_srb(BASE)
 
@@ -116,6 +117,6 @@ def backtest(rules: tuple[str, ...] = RULES) -> dict[str, pd.DataFrame]:
     assumptions = pd.DataFrame({
         "assumption": ["e0 female 2010", "e0 male 2010", "TFR ratio to WPP China (2010 census)", "SRB (2010 census, 0-4)",
                        "crude death rate 2010 (census year)"],
-        "value": [female, male, ratio, estimates.census_srb(BASE), 1000 * _crude_death_rate([])],
+        "value": [female, male, ratio, estimates.census_srb(BASE), 1000 * _crude_death_rate()],
     })
     return {"errors": errors, "measures": measures, "assumptions": assumptions}

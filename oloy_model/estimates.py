@@ -139,7 +139,7 @@ def migration_estimates() -> dict:
     tfr = _decade_fertility(codes)
     srb = census_srb(2020)
     survival = ccmpp.survival_from_mx(mx)
-    population, births_total = start, np.zeros((len(codes),))
+    population = start
     births_by_year = []
     for t in range(years.size):
         schedule = fertility.age_schedule(int(min(years[t], 2023)))

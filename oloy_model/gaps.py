@@ -61,7 +61,7 @@ def shortfall_summary(gap_table: pd.DataFrame, *, threshold: float = 0.5) -> pd.
 
 
 INDICATORS = {
-    # name: (unit, numerator service or ledger types, denominator, target item, target year)
+    # indicator name -> unit
     "elderly_beds_per_1000_60plus": "beds per 1,000 aged 60+",
     "nursing_share_of_elderly_beds": "percent",
     "childcare_places_per_1000": "places per 1,000 residents",

@@ -24,6 +24,8 @@ QUANTITIES = ("population", "births", "deaths", "population_60plus", "population
 STOCKS = ("population", "population_60plus", "population_0_2", "population_0_14", "elderly_beds", "childcare_places")
 COLUMNS = ["region", "year", "quantity", "value", "source"]
 PREFECTURE = "532900"
+POPULATION_BANDS = {"population": (0, 100), "population_60plus": (60, 100), "population_0_2": (0, 2),
+                    "population_0_14": (0, 14)}  # quantity -> ages (inclusive)
 LATE_SHARE = 2.0 / 12.0  # November and December
 
 
@@ -56,10 +58,8 @@ def model_series(result, quantity: str) -> pd.DataFrame:
     """The model's 1-November values of a quantity by region (counties and 532900) and year."""
     projection = result.projection
     pop = projection.population
-    bands = {"population": (0, 100), "population_60plus": (60, 100), "population_0_2": (0, 2),
-             "population_0_14": (0, 14)}
-    if quantity in bands:
-        low, high = bands[quantity]
+    if quantity in POPULATION_BANDS:
+        low, high = POPULATION_BANDS[quantity]
         table = pop[pop["age"].between(low, high)].groupby(["region", "year"], as_index=False)["population"].sum()
         table = table.rename(columns={"population": "value"})
     elif quantity in ("births", "deaths"):

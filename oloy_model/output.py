@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import sys
 import zipfile
@@ -79,8 +80,6 @@ def _normalise_zip(data: bytes) -> bytes:
 def _strip_times(xml: bytes) -> bytes:
     text = xml.decode("utf-8")
     stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
-    import re
-
     text = re.sub(r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)", rf"\g<1>{stamp}\g<3>", text)
     return text.encode("utf-8")
 

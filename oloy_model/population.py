@@ -191,7 +191,7 @@ def base_population(year: int = 2020, *, method: str = "mono", open_age_method: 
     """
     graduation.check_method(method)
     graduation.check_method(open_age_method, OPEN_AGE_METHODS, "open_age_method")
-    estimate = _graduated(int(year) if not isinstance(year, bool) else -1, method, open_age_method).copy()
+    estimate = _graduated(int(year), method, open_age_method).copy()
     if path is None:
         return estimate
     user = read_population_table(path)

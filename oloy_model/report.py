@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -114,8 +115,6 @@ def _table_html(frame: pd.DataFrame) -> str:
 
 def _mark_shortfalls(table_html: str) -> str:
     """Show positive gaps (shortfalls) in red."""
-    import re
-
     return re.sub(r"<td>([1-9][\d,]*(?:\.\d+)?)</td>", r"<td class='short'>\1</td>", table_html)
 
 

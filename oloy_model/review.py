@@ -38,7 +38,7 @@ from . import estimates, fertility
 from . import measures as ev
 from .ccmpp import survival_from_mx
 from .errors import OloyInputError
-from .observations import PREFECTURE, model_values
+from .observations import POPULATION_BANDS, PREFECTURE, model_values
 from .projection import Inputs, build_inputs, run_kernel, tfr_paths
 from .result import Result, run
 from .scenario import Scenario, load_scenario
@@ -140,12 +140,9 @@ class _FastModel:
             return pd.DataFrame({"region": np.tile(codes, frame_years.size), "year": np.repeat(frame_years, len(codes)),
                                  "value": values.reshape(-1)})
 
-        bands = {"population": (0, 100), "population_60plus": (60, 100), "population_0_2": (0, 2),
-                 "population_0_14": (0, 14)}
-
         def provider(quantity: str) -> pd.DataFrame:
-            if quantity in bands:
-                low, high = bands[quantity]
+            if quantity in POPULATION_BANDS:
+                low, high = POPULATION_BANDS[quantity]
                 return frame(pop[..., low:high + 1].sum(axis=(-2, -1)), years)
             if quantity in ("births", "deaths"):
                 flows = arrays[quantity]
