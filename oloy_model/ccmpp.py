@@ -4,7 +4,9 @@ Arrays are shaped ``(..., sex, age)`` with ``sex`` 0 = female, 1 = male and ages
 where 100 means 100+. Leading axes (region, and later draw) are independent; the kernel never
 loops over them, nor over ages.
 
-Timing conventions (one step = one year, from 1 November of year t-1 to 1 November of t):
+Conventions for one step [t-1, t) (one year, from 1 November of year t-1 to 1 November of
+t); the same terms as the UN Population Division's kernel ccmppWPP (see ``docs/methods.md``,
+section "The kernel's conventions", and the reference test against its Canada example):
 
 * **Ages and flows.** Every flow of a step is classified by the age its cohort reaches at the
   *end* of the step (the population's age at t): ``deaths[a]`` and ``net_migration[a]``
@@ -12,17 +14,32 @@ Timing conventions (one step = one year, from 1 November of year t-1 to 1 Novemb
   ``a = 100``: the cohorts aged 99 and 100+ at the start). So for every cell
   ``P(t)[a] = P(t-1)[a-1] + M[a] - D[a]`` (``P(t-1)[-1]`` := births), which is the balancing
   equation per sex and age.
-* **Survival.** ``S[a] = L[a+1] / L[a]`` for a = 0..98, and the open group closes with
-  ``T[100] / T[99]`` applied to the cohorts aged 99 and 100+ (Preston, Heuveline & Guillot
-  2001, section 6.3, eq. 6.3-6.4, in single years).
-* **Births.** ``B = sum_a asfr[a] * (W(t-1)[a] + W(t)[a]) / 2``: women's exposure is the mean
-  of the start- and end-of-step female population at each age (Preston et al. 2001, eq. 6.5),
-  split by sex with ``srb`` (males per female); infants surviving to the end of the step
-  ``B * L0 / l0`` (radix 1).
-* **Migration** ``migration_timing``: ``"half"`` (default) half of the step's net migrants
-  join (or leave) at the start and are exposed to the step's mortality, half at the end;
-  ``"start"`` all at the start; ``"end"`` all at the end (no exposure). When net out-migration
-  would leave fewer than zero people in a cell, it is capped at what exists (reported as
+* **Survival** ``S[a]``, indexed by age at the end of the step: ``S[a] = L[a] / L[a-1]`` for
+  a = 1..99, the open group closes with ``S[100] = T[100] / T[99]`` applied to the cohorts
+  aged 99 and 100+ together, and ``S[0] = L[0] / l[0]`` for the step's births (Preston,
+  Heuveline & Guillot 2001, section 6.3, eq. 6.3-6.4, in single years). Survival ratios may
+  also be given directly (``sx`` in :func:`project_arrays`).
+* **Births.** ``B = sum_x asfr[x] (W_start[x] + W_end[x]) / 2`` (Preston et al. 2001,
+  eq. 6.5): the women's exposure is the mean of the female population at the start of the step
+  *including the migrants who join at the start* and the female survivors at the end *before
+  the migrants who join at the end are added*. Migrants are exposed to fertility and mortality
+  exactly while they are present. Births are split by sex with ``srb`` (males per female).
+* **Migration** ``migration_timing`` (the step's net migrants ``M``):
+
+  - ``"half"`` (the model's default): ``M[a]`` is by age at the end of the step; half of it
+    joins the cohort (aged ``a-1``) at the start, exposed to the step's survival and
+    fertility, half joins at the end. Infant migrants (``M[0]``): half are exposed with the
+    step's births.
+  - ``"start"``: as ``"half"`` with all of ``M`` at the start; ``"end"``: all of ``M`` at the
+    end, with no exposure (the UN's ``"end"``: births use the survivors before migrants).
+  - ``"even"`` (the UN's ``"even"``): ``M[x]`` is by age; half joins at the start at age
+    ``x`` (survives to ``x+1``, exposed to fertility at ``x``), half joins at the end at
+    age ``x``. Unlike ``"half"``, the early half therefore ends the step one year older than
+    the index it was given at. The net migration reported by age at the end is
+    ``M[a-1]/2 + M[a]/2`` (open group: ``M[99]/2 + M[100]``).
+
+  When net out-migration would leave fewer than zero people in a cell, both parts of that
+  cell's migration are scaled down together until the cell is exactly empty (reported as
   ``capped``).
 """
 from __future__ import annotations
@@ -36,10 +53,11 @@ from .lifetable import life_table
 
 FEMALE, MALE = 0, 1
 N_AGES = 101
-MIGRATION_TIMINGS = {"half": 0.5, "start": 1.0, "end": 0.0}
+#: Share of each step's net migrants that joins at the start (``None``: the UN's "even").
+MIGRATION_TIMINGS = {"half": 0.5, "start": 1.0, "end": 0.0, "even": None}
 
 
-def survival_from_life_table(lx: np.ndarray, Lx: np.ndarray, Tx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def survival_from_life_table(lx: np.ndarray, Lx: np.ndarray, Tx: np.ndarray) -> np.ndarray:
     """Step survival ratios and infant survival from life-table columns.
 
     Parameters
@@ -83,6 +101,40 @@ def cohort_shift(population: np.ndarray, newborn: np.ndarray | float) -> np.ndar
     return out
 
 
+def migration_parts(net_migration: np.ndarray, migration_timing: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Split a step's net migrants into those who join at the start and at the end.
+
+    Parameters
+    ----------
+    net_migration : array [persons], shape (..., 2, 101)
+        The step's net migrants as the timing defines them (module docstring).
+    migration_timing : {"half", "start", "end", "even"}
+
+    Returns
+    -------
+    start : array [persons], shape (..., 2, 101)
+        Migrants joining at the start, by age at the start (exposed to survival and fertility).
+    infants : array [persons], shape (..., 2)
+        Migrants born in the step who join with the step's births (exposed to ``S[0]``).
+    end : array [persons], shape (..., 2, 101)
+        Migrants joining at the end, by age at the end (no exposure).
+    """
+    if migration_timing not in MIGRATION_TIMINGS:
+        raise OloyInputError(f"migration_timing={migration_timing!r} is not known; expected one of "
+                             f"{list(MIGRATION_TIMINGS)}")
+    early = MIGRATION_TIMINGS[migration_timing]
+    if early is None:  # the UN's "even": half at the start by age at the start
+        half = net_migration * 0.5
+        return half, np.zeros(net_migration.shape[:-1]), half
+    start = np.zeros_like(net_migration)
+    if early:
+        # M[a] belongs to the cohort aged a-1 at the start; M[100] to ages 99 and 100+, where
+        # the kernel merges the two, so it is placed at 100 (asfr is zero there).
+        start[..., 0:99] = early * net_migration[..., 1:100]
+        start[..., 100] = early * net_migration[..., 100]
+    return start, early * net_migration[..., 0], (1.0 - early) * net_migration
+
+
 def step(population: np.ndarray, survival: np.ndarray, asfr: np.ndarray, srb: np.ndarray | float,
          net_migration: np.ndarray, *, migration_timing: str = "half", detail: bool = True) -> dict[str, np.ndarray]:
     """Project one year.
@@ -92,13 +144,14 @@ def step(population: np.ndarray, survival: np.ndarray, asfr: np.ndarray, srb: np
     population : array [persons], shape (..., 2, 101)
         Population at the start of the step.
     survival : array [-], shape broadcastable to (..., 2, 101)
-        From :func:`survival_from_life_table`.
+        By age at the end of the step (:func:`survival_from_life_table`).
     asfr : array [births per woman-year], shape broadcastable to (..., 101)
         Age-specific fertility rates by age of mother (zero outside 15..49).
     srb : float or array [males per female birth], broadcastable to ``population.shape[:-2]``
     net_migration : array [persons], shape broadcastable to (..., 2, 101)
-        Net migrants during the step by age at the end of the step (see module docstring).
-    migration_timing : {"half", "start", "end"}
+        Net migrants during the step (by age at the end of the step, except under ``"even"``:
+        see the module docstring).
+    migration_timing : {"half", "start", "end", "even"}
     detail : bool
         Also return deaths, effective migration and capping by age (the ensemble skips them;
         the population and births are the same either way, bit for bit).
@@ -110,109 +163,145 @@ def step(population: np.ndarray, survival: np.ndarray, asfr: np.ndarray, srb: np
         persons of requested out-migration that did not exist; with ``detail``: ``deaths``
         and ``net_migration`` (..., 2, 101) by age at the end (migration after capping) and
         ``capped`` (..., 2, 101).
+
+    Notes
+    -----
+    Preston, Heuveline & Guillot (2001), ch. 6; United Nations Population Division, ccmppWPP
+    (the conventions of its ``"end"`` and ``"even"`` timings are reproduced exactly).
     """
-    if migration_timing not in MIGRATION_TIMINGS:
-        raise OloyInputError(f"migration_timing={migration_timing!r} is not known; expected one of "
-                             f"{list(MIGRATION_TIMINGS)}")
-    early = MIGRATION_TIMINGS[migration_timing]
     shape = population.shape
     survival = np.broadcast_to(survival, shape)
     migration = np.broadcast_to(np.asarray(net_migration, dtype=float), shape)
+    start, infant_start, late = migration_parts(migration, migration_timing)
 
-    # Everyone already born: survive the cohorts, add the step's migrants (age 0 is redone below).
-    at_risk = cohort_shift(population, 0.0)
-    end, effective = _survive_and_migrate(at_risk, survival, migration, early, first_age=1)
+    # Everyone already born survives with the early migrants; age 0 (the births) comes second.
+    present = population + start
+    at_risk = cohort_shift(present, 0.0)
+    survivors = at_risk * survival
+    end = survivors + late
+    factor = None
+    if end[..., 1:].min(initial=0.0) < 0.0 or at_risk[..., 1:].min(initial=0.0) < 0.0:
+        factor = _capping_factor(cohort_shift(population, 0.0), cohort_shift(start, 0.0), late, survival)
+        factor[..., 0] = 1.0
+        present = population + _uncohort(cohort_shift(start, 0.0) * factor, start)
+        at_risk = cohort_shift(present, 0.0)
+        survivors = at_risk * survival
+        end = survivors + late * factor
 
-    # Women at age 0 at the end contribute nothing: asfr is zero there.
-    total_births = np.sum(asfr * 0.5 * (population[..., FEMALE, :] + end[..., FEMALE, :]), axis=-1)
+    # Women's exposure: at the start with the early migrants, at the end before the late ones.
+    exposure = present[..., FEMALE, :] + survivors[..., FEMALE, :]
+    total_births = np.sum(asfr * exposure, axis=-1) * 0.5
     srb = np.asarray(srb, dtype=float)
     male_share = srb / (1.0 + srb)
     births = np.stack([total_births * (1.0 - male_share), total_births * male_share], axis=-1)
-    at_risk[..., 0] = births
-    infants, infant_migration = _survive_and_migrate(at_risk[..., :1], survival[..., :1], migration[..., :1], early)
-    end[..., :1] = infants
+
+    infant_factor = np.ones(shape[:-1])
+    at_risk[..., 0] = births + infant_start
+    end[..., 0] = at_risk[..., 0] * survival[..., 0] + late[..., 0]
+    if end[..., 0].min(initial=0.0) < 0.0 or at_risk[..., 0].min(initial=0.0) < 0.0:
+        infant_factor = _capping_factor(births, infant_start, late[..., 0], survival[..., 0])
+        factor = np.ones(shape) if factor is None else factor
+        factor[..., 0] = infant_factor
+        at_risk[..., 0] = births + infant_start * infant_factor
+        end[..., 0] = at_risk[..., 0] * survival[..., 0] + late[..., 0] * infant_factor
+    if factor is not None:
+        np.maximum(end, 0.0, out=end)  # rounding at the capped cells
     out = {"population": end, "births": births}
-    if effective is None and infant_migration is None:
+    if factor is None and not detail:
         out["capped_total"] = np.zeros(shape[:-2])
-        if not detail:
-            return out
-    effective = np.array(migration if effective is None else effective)
-    effective[..., :1] = migration[..., :1] if infant_migration is None else infant_migration
-    capped = effective - migration
+        return out
+    requested = cohort_shift(start, infant_start) + late
+    effective = requested if factor is None else requested * factor
+    capped = effective - requested
     out["capped_total"] = np.sum(capped, axis=(-2, -1))
     if detail:
-        out["deaths"] = (at_risk + early * effective) * (1.0 - survival)
+        at_risk[..., 0] = births + infant_start * infant_factor
+        out["deaths"] = at_risk * (1.0 - survival)
         out["net_migration"] = effective
         out["capped"] = capped
     return out
 
 
-def _survive_and_migrate(at_risk: np.ndarray, survival: np.ndarray, migration: np.ndarray,
-                         early: float, *, first_age: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
-    """Survive ``at_risk`` plus the early share of migrants and add the late share.
+def _capping_factor(cohort: np.ndarray, early: np.ndarray, late: np.ndarray, survival: np.ndarray) -> np.ndarray:
+    """Share of each cell's net migrants that can leave without emptying the cell below zero.
 
-    Returns the end population and the effective migration (``None`` when nothing had to be
-    capped): where the requested net out-migration exceeds the people there, it is capped so
-    that the cell ends at zero. Only ages from ``first_age`` on are checked for capping.
-    In-place arithmetic keeps large (draw x region x sex x age) arrays cheap; the result is
-    ``(at_risk + early M) S + (1 - early) M`` bit for bit.
+    1 where the cell stays non-negative; elsewhere the largest ``k`` in [0, 1] with
+    ``(cohort + k early) S + k late >= 0`` and ``cohort + k early >= 0``.
     """
-    population = _end_population(at_risk, survival, migration, early)
-    if population.size == 0 or population[..., first_age:].min() >= 0.0:
-        return population, None
-    # Lowest net migration that leaves no negative cell: early*M*S + (1-early)*M >= -at_risk*S.
-    exposure = early * survival + (1.0 - early)
-    floor = -np.divide(at_risk * survival, exposure, out=np.zeros_like(at_risk), where=exposure > 0)
-    effective = np.maximum(migration, floor)
-    population = _end_population(at_risk, survival, effective, early)
-    return np.maximum(population, 0.0, out=population), effective
+    with np.errstate(divide="ignore", invalid="ignore"):
+        outflow = early * survival + late
+        by_end = np.where(outflow < 0.0, -cohort * survival / outflow, np.inf)
+        by_start = np.where(early < 0.0, -cohort / early, np.inf)
+    return np.clip(np.minimum(np.minimum(by_end, by_start), 1.0), 0.0, 1.0)
 
 
-def _end_population(at_risk: np.ndarray, survival: np.ndarray, migration: np.ndarray, early: float) -> np.ndarray:
-    population = np.multiply(migration, early)
-    population += at_risk
-    population *= survival
-    population += (1.0 - early) * migration
-    return population
+def _uncohort(early: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Back from ages at the end to ages at the start (inverse of :func:`cohort_shift` for ages >= 1).
+
+    The open group's share is split between ages 99 and 100+ in the proportions of ``start``.
+    """
+    out = np.empty_like(early)
+    out[..., 0:99] = early[..., 1:100]
+    both = start[..., 99] + start[..., 100]
+    share = np.divide(start[..., 99], both, out=np.zeros_like(both), where=both != 0)
+    out[..., 99] = early[..., 100] * share
+    out[..., 100] = early[..., 100] - out[..., 99]
+    return out
 
 
-def project_arrays(base: np.ndarray, mx: np.ndarray, asfr: np.ndarray, srb: np.ndarray,
+def project_arrays(base: np.ndarray, mx: np.ndarray | None, asfr: np.ndarray, srb: np.ndarray,
                    net_migration: np.ndarray, *, ax: np.ndarray | None = None,
-                   migration_timing: str = "half") -> dict[str, np.ndarray]:
+                   migration_timing: str = "half", sx: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Project one region over ``n`` annual steps (the low-level entry of the public API).
 
     Parameters
     ----------
     base : array [persons], shape (2, 101)
         Population at the start (sex 0 = female, 1 = male; ages 0..100, 100 = 100+).
-    mx : array [deaths per person-year], shape (n, 2, 101)
-        Central death rates of each step.
+    mx : array [deaths per person-year], shape (n, 2, 101), or None with ``sx``
+        Central death rates of each step; survival ratios come from their life table.
     asfr : array [births per woman-year], shape (n, 101)
         Zero outside ages 15..49.
     srb : array [males per female], shape (n,)
     net_migration : array [persons], shape (n, 2, 101)
-        Net migrants during each step, by age at the end of the step.
+        Net migrants during each step, by age at the end of the step (``"even"``: by age; see
+        the module docstring).
     ax : array [years], shape (n, 2, 101), optional
         Life-table separation factors (default: see :func:`oloy_model.lifetable.life_table`).
-    migration_timing : {"half", "start", "end"}
+    migration_timing : {"half", "start", "end", "even"}
+    sx : array [-], shape (n, 2, 101), optional
+        Survival ratios given directly instead of ``mx``: indexed by age at the end of the
+        step, ``sx[..., 0]`` for the step's births, ``sx[..., 100]`` applied to the cohorts
+        aged 99 and 100+ at the start (the UN's ccmppWPP convention; see
+        :func:`survival_from_life_table`). Give either ``mx`` or ``sx``.
 
     Returns
     -------
     dict of arrays
         ``population`` (n+1, 2, 101) including the base; ``births`` (n, 2);
-        ``deaths`` (n, 2, 101); ``net_migration`` (n, 2, 101) after capping.
-        A :class:`DemographicWarning` reports any capped out-migration.
+        ``deaths`` (n, 2, 101) by age at the end (cohort deaths); ``net_migration``
+        (n, 2, 101) after capping. A :class:`DemographicWarning` reports any capped
+        out-migration.
 
     Notes
     -----
     Cohort-component method: Preston, Heuveline & Guillot (2001), ch. 6; single-year
-    conventions in the module docstring.
+    conventions in the module docstring. With ``sx`` and ``migration_timing="end"`` (or
+    ``"even"``) it reproduces the UN Population Division's kernel ccmppWPP (tested on its
+    Canada 1950-2020 example to 1e-9).
     """
+    if (mx is None) == (sx is None):
+        raise OloyInputError("project_arrays: give exactly one of mx (death rates) and sx (survival ratios)")
     base = np.asarray(base, dtype=float)
-    mx = np.asarray(mx, dtype=float)
-    n = mx.shape[0]
-    _check_shapes(base, mx, asfr, srb, net_migration, n)
-    survival = survival_from_mx(mx, ax)
+    rates = np.asarray(mx if sx is None else sx, dtype=float)
+    n = rates.shape[0]
+    _check_shapes(base, rates, asfr, srb, net_migration, n, "mx" if sx is None else "sx")
+    if sx is None:
+        survival = survival_from_mx(rates, ax)
+    elif np.any(rates > 1):
+        raise OloyInputError("project_arrays: sx must be survival ratios in [0, 1]")
+    else:
+        survival = rates
     out = {"population": [base], "births": [], "deaths": [], "net_migration": []}
     population = base
     for t in range(n):
@@ -234,12 +323,12 @@ def warn_capped(capped: np.ndarray, where: str, labels=None) -> None:
                       f"(total {capped.sum():,.1f} persons): " + "; ".join(named), DemographicWarning, stacklevel=3)
 
 
-def _check_shapes(base, mx, asfr, srb, net_migration, n) -> None:
-    expected = {"base": (base.shape, (2, N_AGES)), "mx": (mx.shape, (n, 2, N_AGES)),
+def _check_shapes(base, mx, asfr, srb, net_migration, n, rates_name="mx") -> None:
+    expected = {"base": (base.shape, (2, N_AGES)), rates_name: (mx.shape, (n, 2, N_AGES)),
                 "asfr": (np.shape(asfr), (n, N_AGES)), "srb": (np.shape(srb), (n,)),
                 "net_migration": (np.shape(net_migration), (n, 2, N_AGES))}
     for name, (got, want) in expected.items():
         if tuple(got) != want:
             raise OloyInputError(f"project_arrays: {name} has shape {tuple(got)}, expected {want}")
     if np.any(base < 0) or np.any(mx < 0) or np.any(np.asarray(asfr) < 0) or np.any(np.asarray(srb) <= 0):
-        raise OloyInputError("project_arrays: base, mx and asfr must be non-negative and srb positive")
+        raise OloyInputError(f"project_arrays: base, {rates_name} and asfr must be non-negative and srb positive")

@@ -32,6 +32,8 @@ from .resources import read_bundled
 REPRODUCTIVE = (15, 50)  # ages 15..49
 N_AGES = 101
 TFR_VARIANTS = ("medium", "low", "high")
+#: How a low/high variant's difference from the medium is phased in: "smooth" (linear) or the UN's steps.
+VARIANT_PHASINGS = ("smooth", "un_steps")
 
 
 @functools.lru_cache(maxsize=16)
@@ -63,17 +65,57 @@ def asfr(tfr: np.ndarray, schedule: np.ndarray) -> np.ndarray:
     return np.asarray(tfr, dtype=float)[..., None] * schedule
 
 
-def wpp_tfr(years: np.ndarray, variant: str = "medium") -> np.ndarray:
+def wpp_tfr(years: np.ndarray, variant: str = "medium", phasing: str = "smooth") -> np.ndarray:
     """WPP 2024 China TFR [children per woman]: estimates to 2023, then ``variant``.
 
-    Years past 2100 keep the 2100 value.
+    Parameters
+    ----------
+    years : array of int
+        Calendar years; years past 2100 keep the 2100 value.
+    variant : {"medium", "low", "high"}
+    phasing : {"smooth", "un_steps"}
+        How a low or high variant departs from the medium. ``"un_steps"``: the UN's own
+        definition (United Nations 2024, World Population Prospects 2024: Methodology, section
+        on projection variants): medium -/+ 0.25 children in 2024-2028, 0.4 in 2029-2033 and
+        0.5 from 2034, which makes births jump in 2024, 2029 and 2034. ``"smooth"`` (default):
+        the same final values, reached by a constant relative change per year: the ratio
+        variant / medium moves geometrically from 1 in the last year of estimates (2023) to
+        the UN's ratio in the first year the UN applies its full difference (2034; 0.54 for
+        low, 1.46 for high), and the UN's values from then on. A linear phase-in of the
+        absolute difference would steepen the relative fall of the low variant year by year
+        (-5.8% in 2033 against -3.1% in 2024).
     """
     if variant not in TFR_VARIANTS:
         raise OloyInputError(f"TFR variant {variant!r} not known; expected one of {list(TFR_VARIANTS)}")
-    table = read_bundled("wpp2024/tfr.csv")
-    series = table[table["variant"].isin(["estimate", variant])].set_index("year")["tfr"].sort_index()
+    if phasing not in VARIANT_PHASINGS:
+        raise OloyInputError(f"TFR variant phasing {phasing!r} not known; expected one of {list(VARIANT_PHASINGS)}")
+    series = _wpp_series(variant)
+    if variant != "medium" and phasing == "smooth":
+        series = _smooth_variant(series, _wpp_series("medium"), last_estimate=_last_estimate_year())
     years = np.asarray(years)
     return series.reindex(np.clip(years, series.index.min(), series.index.max())).to_numpy(float)
+
+
+def _wpp_series(variant: str) -> pd.Series:
+    table = read_bundled("wpp2024/tfr.csv")
+    return table[table["variant"].isin(["estimate", variant])].set_index("year")["tfr"].sort_index()
+
+
+def _last_estimate_year() -> int:
+    table = read_bundled("wpp2024/tfr.csv")
+    return int(table.loc[table["variant"] == "estimate", "year"].max())
+
+
+def _smooth_variant(variant: pd.Series, medium: pd.Series, *, last_estimate: int) -> pd.Series:
+    """The variant phased in smoothly (see :func:`wpp_tfr`): the ratio variant / medium moves
+    geometrically from 1 in ``last_estimate`` to the UN's ratio in the first year the UN applies
+    its full difference, so the relative change per year is constant; the UN's values after."""
+    difference = (variant - medium).round(10)
+    full_from = int(difference.index[(difference != difference.iloc[-1]).to_numpy().nonzero()[0].max() + 1])
+    years = variant.index.to_numpy()
+    weight = np.clip((years - last_estimate) / (full_from - last_estimate), 0.0, 1.0)
+    ratio = variant[full_from] / medium[full_from]
+    return variant.where(years >= full_from, medium * ratio ** weight)
 
 
 def policy_effect(years: np.ndarray, *, onset: float, peak: float, ramp_years: float = 1.0,

@@ -94,7 +94,7 @@ def tfr_paths(years: np.ndarray, codes: list[str], values, exposure: np.ndarray)
     so that their weighted mean is 1 and the prefecture follows the stated path.
     """
     ratio = estimates.prefecture_tfr_ratio() if values["fertility.level_ratio"] == "auto" else values["fertility.level_ratio"]
-    prefecture = ratio * fertility.wpp_tfr(years, values["fertility.tfr_variant"])
+    prefecture = ratio * fertility.wpp_tfr(years, values["fertility.tfr_variant"], values["fertility.variant_phasing"])
     prefecture = prefecture + np.where(years >= values["fertility.offset_start"], values["fertility.tfr_offset"], 0.0)
     for effect in values["fertility.effects"]:
         prefecture = prefecture + fertility.policy_effect(

@@ -27,25 +27,54 @@ def _random_inputs(rng, n_years=4, regions=()):
 
 def leslie_projection(base, mx, asfr, srb, migration):
     """Plain, obviously-correct reference: explicit loops over ages and a Leslie-style
-    female birth row, with migration half at the start and half at the end of each step."""
+    female birth row, with migration half at the start and half at the end of each step.
+    Early migrants are present (and exposed to fertility) from the start, late ones only at
+    the end, after the women's end-of-step exposure is taken."""
     survival = ccmpp.survival_from_mx(mx)
     population = base.copy()
     history = [population.copy()]
     for t in range(mx.shape[0]):
         s, f, m = survival[t], asfr[t], migration[t]
         new = np.zeros_like(population)
+        present = population.copy()  # the start population with the early migrants, by age at the start
         for sex in range(2):
             for age in range(1, N):
                 start = population[sex, age - 1] + (population[sex, 100] if age == 100 else 0.0)
-                new[sex, age] = (start + m[sex, age] / 2) * s[sex, age] + m[sex, age] / 2
+                new[sex, age] = (start + m[sex, age] / 2) * s[sex, age]
+                present[sex, age - 1 if age < 100 else 100] += m[sex, age] / 2
         births = 0.0
         for age in range(N):
-            births += f[age] * (population[0, age] + new[0, age]) / 2
+            births += f[age] * (present[0, age] + new[0, age]) / 2
+        for sex in range(2):
+            for age in range(1, N):
+                new[sex, age] += m[sex, age] / 2
         male_share = srb[t] / (1 + srb[t])
         for sex, share in ((0, 1 - male_share), (1, male_share)):
             b = births * share
             new[sex, 0] = (b + m[sex, 0] / 2) * s[sex, 0] + m[sex, 0] / 2
         population = new
+        history.append(population.copy())
+    return np.stack(history)
+
+
+def un_even_projection(base, survival, asfr, srb, migration):
+    """The UN's "even" timing restated cell by cell (ccmppWPP): half of N(x) joins at the
+    start at age x, survives to x + 1 and is exposed to fertility at x; half joins at the end."""
+    population = base.copy()
+    history = [population.copy()]
+    for t in range(survival.shape[0]):
+        s, f, n = survival[t], asfr[t], migration[t]
+        present = population + n / 2
+        new = np.zeros_like(population)
+        for sex in range(2):
+            for age in range(1, 100):
+                new[sex, age] = s[sex, age] * present[sex, age - 1]
+            new[sex, 100] = s[sex, 100] * (present[sex, 99] + present[sex, 100])
+        births = sum(f[x] * (present[0, x] + new[0, x]) / 2 for x in range(1, 100))
+        male_share = srb[t] / (1 + srb[t])
+        for sex, share in ((0, 1 - male_share), (1, male_share)):
+            new[sex, 0] = s[sex, 0] * births * share
+        population = new + n / 2
         history.append(population.copy())
     return np.stack(history)
 
@@ -59,8 +88,43 @@ def test_kernel_agrees_with_plain_loop():
     np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=1e-9)
 
 
+def test_even_timing_agrees_with_the_un_restatement():
+    rng = np.random.default_rng(1950)
+    base, mx, asfr, srb, migration = _random_inputs(rng)
+    migration = np.abs(migration)  # no capping in this comparison
+    survival = ccmpp.survival_from_mx(mx)
+    fast = ccmpp.project_arrays(base, mx, asfr, srb, migration, migration_timing="even")
+    np.testing.assert_allclose(fast["population"], un_even_projection(base, survival, asfr, srb, migration),
+                               rtol=1e-12, atol=1e-9)
+    # The reported net migration is by age at the end: the early half is one year older.
+    expected = migration / 2
+    expected[:, :, 1:100] += migration[:, :, 0:99] / 2
+    expected[:, :, 100] += migration[:, :, 99] / 2 + migration[:, :, 100] / 2
+    np.testing.assert_allclose(fast["net_migration"], expected, rtol=1e-12)
+
+
+def test_end_timing_births_use_survivors_before_migrants():
+    """A hand example: one age of women with fertility, immigrants at the end only."""
+    base = np.zeros((2, N))
+    base[0, 29], base[0, 30] = 1000.0, 800.0
+    survival = np.full((2, N), 0.9)
+    asfr = np.zeros(N)
+    asfr[30] = 0.1
+    migration = np.zeros((2, N))
+    migration[0, 30] = 500.0
+    out = ccmpp.step(base, survival, asfr, 1.0, migration, migration_timing="end")
+    # Women aged 30: 800 at the start, 0.9 x 1000 survivors at the end (the 500 migrants excluded).
+    assert out["births"].sum() == pytest.approx(0.1 * (800.0 + 900.0) / 2, rel=1e-15)
+    assert out["population"][0, 30] == pytest.approx(900.0 + 500.0, rel=1e-15)
+    half = ccmpp.step(base, survival, asfr, 1.0, migration, migration_timing="half")
+    # "half": 250 join at the start at age 29 (exposed from there on), 250 at the end.
+    assert half["births"].sum() == pytest.approx(0.1 * (800.0 + 0.9 * 1250.0) / 2, rel=1e-15)
+    start = ccmpp.step(base, survival, asfr, 1.0, migration, migration_timing="start")
+    assert start["births"].sum() == pytest.approx(0.1 * (800.0 + 0.9 * 1500.0) / 2, rel=1e-15)
+
+
 @settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), timing=st.sampled_from(["half", "start", "end"]))
+@given(seed=st.integers(0, 2**32 - 1), timing=st.sampled_from(["half", "start", "end", "even"]))
 def test_balancing_equation_per_region_and_sex(seed, timing):
     rng = np.random.default_rng(seed)
     base, mx, asfr, srb, migration = _random_inputs(rng, n_years=1, regions=(3,))

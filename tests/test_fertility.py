@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import oloy_model as om
 from oloy_model import ccmpp, fertility, mortality, resources
 
 
@@ -61,3 +62,41 @@ def test_reverse_survival_recovers_a_known_tfr():
                           "age": np.tile(ages, 2), "population": population.reshape(-1)})
     result = fertility.reverse_survival_tfr(frame, mx, schedule)
     np.testing.assert_allclose(result["tfr"], 1.6, rtol=0.02)
+
+
+def test_variants_phase_in_smoothly_and_keep_the_un_steps_as_an_option():
+    years = np.arange(2023, 2040)
+    medium = fertility.wpp_tfr(years, "medium")
+    for variant, sign in (("low", -1), ("high", 1)):
+        smooth = fertility.wpp_tfr(years, variant)
+        steps = fertility.wpp_tfr(years, variant, "un_steps")
+        # UN WPP 2024 variants: medium -/+ 0.25 (2024-2028), 0.4 (2029-2033), 0.5 from 2034.
+        np.testing.assert_allclose((steps - medium)[years == 2024], sign * 0.25, atol=1e-9)
+        np.testing.assert_allclose((steps - medium)[years == 2030], sign * 0.4, atol=1e-9)
+        np.testing.assert_allclose((steps - medium)[years >= 2034], sign * 0.5, atol=1e-9)
+        # Smooth: same in 2023 (estimate) and from 2034 on; a constant relative change between.
+        np.testing.assert_allclose(smooth[years == 2023], medium[years == 2023], rtol=1e-12)
+        np.testing.assert_allclose(smooth[years >= 2034], steps[years >= 2034], rtol=1e-12)
+        log_ratio = np.diff(np.log(smooth / medium)[(years >= 2023) & (years <= 2034)])
+        np.testing.assert_allclose(log_ratio, log_ratio[0], rtol=1e-9)
+    with pytest.raises(om.OloyInputError, match="phasing 'stepwise' not known"):
+        fertility.wpp_tfr(years, "low", "stepwise")
+
+
+def test_no_bundled_scenario_makes_births_jump_after_the_wpp_estimates():
+    """Planners read jumps in births as errors: after 2023 (the last WPP estimate) no bundled
+    scenario changes prefecture births by more than 8% from one year to the next, except in
+    the year after a documented policy onset (a [[fertility.effects]] entry or tfr_offset)."""
+    import warnings
+
+    for name in om.list_scenarios():
+        scenario = om.load_scenario(name)
+        onsets = {int(np.floor(effect["onset"] + 0.5)) for effect in scenario["fertility.effects"]}
+        if scenario["fertility.tfr_offset"]:
+            onsets.add(scenario["fertility.offset_start"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", om.DemographicWarning)
+            births = om.project(scenario).births.groupby("year")["births"].sum()
+        change = (births / births.shift(1) - 1).loc[2024:]
+        jumps = change[change.abs() > 0.08]
+        assert all(year in onsets or year - 1 in onsets for year in jumps.index), (name, jumps.round(3).to_dict())
