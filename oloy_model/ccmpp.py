@@ -112,27 +112,37 @@ def migration_parts(net_migration: np.ndarray, migration_timing: str) -> tuple[n
 
     Returns
     -------
-    start : array [persons], shape (..., 2, 101)
-        Migrants joining at the start, by age at the start (exposed to survival and fertility).
-    infants : array [persons], shape (..., 2)
-        Migrants born in the step who join with the step's births (exposed to ``S[0]``).
-    end : array [persons], shape (..., 2, 101)
-        Migrants joining at the end, by age at the end (no exposure).
+    early : array [persons], shape (..., 2, 101)
+        Migrants who join at the start (exposed to survival and fertility), by age at the
+        *end* of the step; ``early[..., 0]`` join with the step's births.
+    late : array [persons], shape (..., 2, 101)
+        Migrants who join at the end (no exposure), by age at the end. May be the same array
+        as ``early`` (under ``"half"``): copy before writing into either.
+    open_start : array [persons], shape (..., 2, 2)
+        The part of ``early[..., 100]`` aged 99 and 100+ at the start (for their fertility
+        exposure; under ``"half"`` and ``"start"`` all of it is placed at 100+).
     """
+    migration = np.asarray(net_migration, dtype=float)
+    share = _early_share(migration_timing)
+    if migration_timing == "even":  # half at the start by age at the start: one year older at the end
+        early = cohort_shift(migration, 0.0)
+        early *= share
+        open_start = migration[..., 99:101] * share
+    else:
+        early = migration * share
+        open_start = np.zeros(migration.shape[:-1] + (2,))
+        open_start[..., 1] = early[..., 100]
+        if share == 0.5:  # the same numbers: one array (callers copy before writing into either)
+            return early, early, open_start
+    return early, migration * (1.0 - share), open_start
+
+
+def _early_share(migration_timing: str) -> float:
     if migration_timing not in MIGRATION_TIMINGS:
         raise OloyInputError(f"migration_timing={migration_timing!r} is not known; expected one of "
                              f"{list(MIGRATION_TIMINGS)}")
-    early = MIGRATION_TIMINGS[migration_timing]
-    if early is None:  # the UN's "even": half at the start by age at the start
-        half = net_migration * 0.5
-        return half, np.zeros(net_migration.shape[:-1]), half
-    start = np.zeros_like(net_migration)
-    if early:
-        # M[a] belongs to the cohort aged a-1 at the start; M[100] to ages 99 and 100+, where
-        # the kernel merges the two, so it is placed at 100 (asfr is zero there).
-        start[..., 0:99] = early * net_migration[..., 1:100]
-        start[..., 100] = early * net_migration[..., 100]
-    return start, early * net_migration[..., 0], (1.0 - early) * net_migration
+    share = MIGRATION_TIMINGS[migration_timing]
+    return 0.5 if share is None else share
 
 
 def step(population: np.ndarray, survival: np.ndarray, asfr: np.ndarray, srb: np.ndarray | float,
@@ -172,58 +182,78 @@ def step(population: np.ndarray, survival: np.ndarray, asfr: np.ndarray, srb: np
     shape = population.shape
     survival = np.broadcast_to(survival, shape)
     migration = np.broadcast_to(np.asarray(net_migration, dtype=float), shape)
-    start, infant_start, late = migration_parts(migration, migration_timing)
+    early, late, open_start = migration_parts(migration, migration_timing)
 
     # Everyone already born survives with the early migrants; age 0 (the births) comes second.
-    present = population + start
-    at_risk = cohort_shift(present, 0.0)
-    survivors = at_risk * survival
-    end = survivors + late
+    at_risk, end = _survive(population, survival, early)
+    births = _births(population, end, early, open_start, asfr, srb)  # before the late migrants join
+    end += late
     factor = None
     if end[..., 1:].min(initial=0.0) < 0.0 or at_risk[..., 1:].min(initial=0.0) < 0.0:
-        factor = _capping_factor(cohort_shift(population, 0.0), cohort_shift(start, 0.0), late, survival)
+        factor = _capping_factor(at_risk - early, early, late, survival)
         factor[..., 0] = 1.0
-        present = population + _uncohort(cohort_shift(start, 0.0) * factor, start)
-        at_risk = cohort_shift(present, 0.0)
-        survivors = at_risk * survival
-        end = survivors + late * factor
+        requested = early + late
+        early, late, open_start = early * factor, late * factor, open_start * factor[..., 100:]
+        at_risk, end = _survive(population, survival, early)
+        births = _births(population, end, early, open_start, asfr, srb)
+        end += late
 
-    # Women's exposure: at the start with the early migrants, at the end before the late ones.
-    exposure = present[..., FEMALE, :] + survivors[..., FEMALE, :]
-    total_births = np.sum(asfr * exposure, axis=-1) * 0.5
-    srb = np.asarray(srb, dtype=float)
-    male_share = srb / (1.0 + srb)
-    births = np.stack([total_births * (1.0 - male_share), total_births * male_share], axis=-1)
-
-    infant_factor = np.ones(shape[:-1])
-    at_risk[..., 0] = births + infant_start
-    end[..., 0] = at_risk[..., 0] * survival[..., 0] + late[..., 0]
+    infant_early, infant_late = early[..., 0].copy(), late[..., 0].copy()
+    at_risk[..., 0] = births + infant_early
+    end[..., 0] = at_risk[..., 0] * survival[..., 0] + infant_late
     if end[..., 0].min(initial=0.0) < 0.0 or at_risk[..., 0].min(initial=0.0) < 0.0:
-        infant_factor = _capping_factor(births, infant_start, late[..., 0], survival[..., 0])
-        factor = np.ones(shape) if factor is None else factor
-        factor[..., 0] = infant_factor
-        at_risk[..., 0] = births + infant_start * infant_factor
-        end[..., 0] = at_risk[..., 0] * survival[..., 0] + late[..., 0] * infant_factor
+        if factor is None:
+            factor, requested = np.ones(shape), early + late
+        early, late = early.copy(), late.copy()  # they may share memory (migration_parts)
+        factor[..., 0] = _capping_factor(births, infant_early, infant_late, survival[..., 0])
+        early[..., 0], late[..., 0] = infant_early * factor[..., 0], infant_late * factor[..., 0]
+        at_risk[..., 0] = births + early[..., 0]
+        end[..., 0] = at_risk[..., 0] * survival[..., 0] + late[..., 0]
     if factor is not None:
         np.maximum(end, 0.0, out=end)  # rounding at the capped cells
     out = {"population": end, "births": births}
-    if factor is None and not detail:
+    if factor is None:
         out["capped_total"] = np.zeros(shape[:-2])
-        return out
-    requested = cohort_shift(start, infant_start) + late
-    effective = requested if factor is None else requested * factor
-    capped = effective - requested
-    out["capped_total"] = np.sum(capped, axis=(-2, -1))
+        if not detail:
+            return out
+        # Unchanged input where it is exact (every timing but "even" moves M[a] whole).
+        effective = np.array(migration) if migration_timing != "even" else early + late
+        capped = np.zeros(shape)
+    else:
+        effective = early + late
+        capped = effective - requested
+        out["capped_total"] = np.sum(capped, axis=(-2, -1))
     if detail:
-        at_risk[..., 0] = births + infant_start * infant_factor
         out["deaths"] = at_risk * (1.0 - survival)
         out["net_migration"] = effective
         out["capped"] = capped
     return out
 
 
+def _survive(population: np.ndarray, survival: np.ndarray, early: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The cohorts at risk (start population + early migrants, by age at the end of the step)
+    and their survivors; age 0 is filled in once the births are known. In-place arithmetic
+    keeps large (draw x region x sex x age) arrays cheap."""
+    at_risk = cohort_shift(population, 0.0)
+    at_risk += early
+    return at_risk, at_risk * survival
+
+
+def _births(population: np.ndarray, survivors: np.ndarray, early: np.ndarray, open_start: np.ndarray,
+            asfr: np.ndarray, srb: np.ndarray | float) -> np.ndarray:
+    """Births by sex (..., 2): asfr x the mean of the women at the start, with the early
+    migrants at their age at the start, and the women surviving to the end before the late
+    migrants (Preston et al. 2001, eq. 6.5)."""
+    exposure = population[..., FEMALE, :] + survivors[..., FEMALE, :]
+    exposure[..., 0:99] += early[..., FEMALE, 1:100]
+    exposure[..., 99:101] += open_start[..., FEMALE, :]
+    total = np.sum(asfr * exposure, axis=-1) * 0.5
+    male_share = np.asarray(srb, dtype=float) / (1.0 + np.asarray(srb, dtype=float))
+    return np.stack([total * (1.0 - male_share), total * male_share], axis=-1)
+
+
 def _capping_factor(cohort: np.ndarray, early: np.ndarray, late: np.ndarray, survival: np.ndarray) -> np.ndarray:
-    """Share of each cell's net migrants that can leave without emptying the cell below zero.
+    """Share of each cell's net migrants that can move without leaving fewer than zero people.
 
     1 where the cell stays non-negative; elsewhere the largest ``k`` in [0, 1] with
     ``(cohort + k early) S + k late >= 0`` and ``cohort + k early >= 0``.
@@ -233,20 +263,6 @@ def _capping_factor(cohort: np.ndarray, early: np.ndarray, late: np.ndarray, sur
         by_end = np.where(outflow < 0.0, -cohort * survival / outflow, np.inf)
         by_start = np.where(early < 0.0, -cohort / early, np.inf)
     return np.clip(np.minimum(np.minimum(by_end, by_start), 1.0), 0.0, 1.0)
-
-
-def _uncohort(early: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """Back from ages at the end to ages at the start (inverse of :func:`cohort_shift` for ages >= 1).
-
-    The open group's share is split between ages 99 and 100+ in the proportions of ``start``.
-    """
-    out = np.empty_like(early)
-    out[..., 0:99] = early[..., 1:100]
-    both = start[..., 99] + start[..., 100]
-    share = np.divide(start[..., 99], both, out=np.zeros_like(both), where=both != 0)
-    out[..., 99] = early[..., 100] * share
-    out[..., 100] = early[..., 100] - out[..., 99]
-    return out
 
 
 def project_arrays(base: np.ndarray, mx: np.ndarray | None, asfr: np.ndarray, srb: np.ndarray,
