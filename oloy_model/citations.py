@@ -26,7 +26,7 @@ PLACEHOLDER = re.compile(r"<[\w ]+>")  # [source: <id>], docs/methods.md#<anchor
 MARKDOWN_LINK = re.compile(r"(?<!!)\[[^\]\n]*\]\(([^)\s]+)\)")
 OUTSIDE = {
     "cites the data brief (not part of the project)": re.compile(r"data[ _-]?brief", re.IGNORECASE),
-    "points to shared/ (outside the repository)": re.compile(r"(?<![\w.-])shared/"),
+    "points to shared/ (outside the repository)": re.compile(r"(?<![\w./-])shared/"),
     "points above the repository (../)": re.compile(r"(?<![\w.])\.\./"),
     "names a local absolute path": re.compile(r"(?<![\w.:/~-])(?:/(?:work|home|tmp|Users|mnt|root|opt)/|[A-Z]:\\)"),
 }

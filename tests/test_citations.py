@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -156,3 +157,13 @@ def test_run_tables_cover_every_bundled_table_the_code_reads():
             regex = re.compile(re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(literal)))
             read |= {name for name in manifest if regex.fullmatch(name)}
     assert read and read - {"sources.csv"} <= set(report.RUN_TABLES)
+
+
+def test_appendix_flags_an_unknown_cited_source():
+    scenario = om.load_scenario("baseline").with_values({"scenario.rationale": "From [source: wpp2024, nope_2031]."})
+
+    shown = SimpleNamespace(scenario=scenario)  # the appendix reads only the scenario of a result
+    table = report.cited_sources_table([shown]).set_index("source_id")
+    assert table.loc["nope_2031", "citation"] == "not in data/sources.csv"
+    assert table.loc["wpp2024", "licence"] == "CC BY 3.0 IGO"
+    assert table.loc["wpp2024", "used_by"].startswith("rationale: baseline; data: wpp2024/")
