@@ -1,7 +1,8 @@
 """oloy_model: capacity-and-gap projection model for Dali's "One Old, One Young" plan.
 
-Public API (see ``docs/api.md``): ``regions``, ``base_population``, ``OloyInputError``,
-``DemographicWarning`` and, as the engine arrives, ``load_scenario``, ``project``, ``run``.
+Public API (see ``README.md``, section "Use as a library"): ``regions``, ``base_population``,
+``OloyInputError``, ``DemographicWarning`` and, as the engine arrives, ``load_scenario``,
+``project``, ``run``.
 """
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
+from .citations import cited_source_ids, source_ids
 from .figures import SERVICE_LABELS, county_names
 from .resources import data_checksum, read_bundled
 from .result import Result
@@ -69,6 +70,52 @@ def assumptions_table(result: Result) -> pd.DataFrame:
 def sources_table() -> pd.DataFrame:
     parameters = read_bundled("plan/demand_parameters.csv")[["parameter", "value", "unit", "source", "quality"]]
     return parameters
+
+
+# The bundled tables a run reads (projection, demand, capacity, plan checks, backtest): their
+# source ids belong in the appendix. tests/test_citations.py checks the list against the code.
+RUN_TABLES = ("census7/population_by_age_group.csv", "census7/regions.csv", "census6/population_by_age_group.csv",
+              "census6/indicators.csv", "wpp2024/tfr.csv", "wpp2024/asfr_percent5.csv", "wpp2024/mx5.csv",
+              "wpp2024/e0.csv", "wpp2019/population5.csv", "plan/plan_figures.csv", "plan/demand_parameters.csv")
+SOURCE_COLUMNS = ["citation", "location", "version", "licence", "quality"]
+
+
+def cited_sources_table(results: Sequence[Result]) -> pd.DataFrame:
+    """Every source the report rests on, with its entry in ``data/sources.csv``.
+
+    The ids cited ``[source: <id>]`` in the rationales of the scenarios shown, then those of the
+    bundled tables the run read (:data:`RUN_TABLES`), in order of first mention; ``used_by``
+    says where each comes from. An id missing from ``sources.csv`` is listed as such.
+    """
+    used: dict[str, dict[str, list[str]]] = {}
+    for result in results:
+        for sid in cited_source_ids(result.scenario["scenario.rationale"]):
+            used.setdefault(sid, {"rationale": [], "data": []})["rationale"].append(result.scenario.name)
+    for table in RUN_TABLES:
+        for sid in dict.fromkeys(s for cell in read_bundled(table)["source"].dropna() for s in source_ids(str(cell))):
+            used.setdefault(sid, {"rationale": [], "data": []})["data"].append(table)
+    known = read_bundled("sources.csv").set_index("source_id")[SOURCE_COLUMNS].fillna("")
+    rows = []
+    for sid, where in used.items():
+        entry = known.loc[sid].tolist() if sid in known.index else ["not in data/sources.csv", "", "", "", ""]
+        used_by = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in where.items() if names)
+        rows.append([sid, *entry, used_by])
+    return pd.DataFrame(rows, columns=["source_id", *SOURCE_COLUMNS, "used_by"])
+
+
+def sources_appendix(results: Sequence[Result]) -> tuple[list[str], list[str]]:
+    """The report's closing sections (HTML parts, Markdown lines): demand parameters with their
+    source, then every source cited or used (:func:`cited_sources_table`)."""
+    parameters, cited = sources_table(), cited_sources_table(results)
+    parameters_title = "参数来源 Demand parameters: sources and quality"
+    cited_title = "来源 Sources: citation, location, licence and quality"
+    cited_note = ("Every source cited [source: <id>] in the scenarios' rationales above, and every source of the bundled "
+                  "data this run read (data/sources.csv).")
+    html_parts = [f"<h2>{parameters_title}</h2>", _table_html(parameters), f"<h2>{cited_title}</h2>",
+                  f"<p class='note'>{html.escape(cited_note)}</p>", _table_html(cited)]
+    md = [f"## {parameters_title}", "", _table_md(parameters), "", f"## {cited_title}", "", cited_note, "",
+          _table_md(cited), ""]
+    return html_parts, md
 
 
 def estimates_tables() -> list[tuple[str, pd.DataFrame]]:
@@ -233,8 +280,9 @@ def build_report(results: Sequence[Result], figure_index: pd.DataFrame, figure_f
     checks = results[0].checks
     html_parts += ["<h2>规划数据一致性 Inconsistencies in the plan's figures</h2>", _table_html(checks)]
     md += ["## 规划数据一致性 Inconsistencies in the plan's figures", "", _table_md(checks), ""]
-    html_parts += ["<h2>参数来源 Demand parameters: sources and quality</h2>", _table_html(sources_table())]
-    md += ["## 参数来源 Demand parameters: sources and quality", "", _table_md(sources_table()), ""]
+    appendix_html, appendix_md = sources_appendix(results)
+    html_parts += appendix_html
+    md += appendix_md
     html_parts.append("</body></html>")
     page = "\n".join(html_parts) + "\n"
     page = page.replace("</style></head>", embedded_font_css(page) + "</style></head>", 1)

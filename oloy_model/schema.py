@@ -31,7 +31,9 @@ class Key:
 SCHEMA: dict[str, Key] = {
     # -- scenario -------------------------------------------------------------------------
     "scenario.description": Key("str", "", "-", "What the scenario is, in one or two sentences."),
-    "scenario.rationale": Key("str", "", "-", "Why its assumptions, citing the data brief; effect sizes that are assumptions say so."),
+    "scenario.rationale": Key("str", "", "-", "Why its assumptions, with citations: `[source: <id>]` for rows of data/sources.csv "
+                              "(`[source: assumption]` for a value chosen without a source), `docs/methods.md#<anchor>` for a section "
+                              "of the methods, or a publication or web address; see docs/methods.md#sources-and-citations."),
     # -- projection -----------------------------------------------------------------------
     "projection.base_year": Key("int", 2020, "year", "Census base: 2020 (7th census, 2020-11-01).", 2020, 2020),
     "projection.horizon": Key("int", 2050, "year", "Last projected year (population at 1 November).", 2021, 2100),

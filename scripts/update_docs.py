@@ -24,7 +24,7 @@ extends = "baseline.toml"
 
 [scenario]
 description = "Baseline plus a subsidy effect from 2025."
-rationale = "Effect size is an assumption."
+rationale = "Timing from the national policy [source: birth_policy_timeline]; the effect size is an assumption [source: assumption]."
 
 [[fertility.effects]]
 name = "childcare_subsidy"
@@ -32,6 +32,11 @@ onset = 2025.0
 peak = 0.04
 ramp_years = 2.0
 ```
+
+Citations in `scenario.rationale` (printed in the review report) use the project's syntax,
+checked by `tests/test_citations.py`: `[source: <id>]` names rows of `data/sources.csv`,
+`docs/methods.md#<anchor>` a section of the methods, or a publication or web address written out
+(see [Sources and citations](methods.md#sources-and-citations)).
 
 The content hash (`Scenario.content_hash`) covers every resolved value except the name,
 description and rationale, the bundled data checksum and the bytes of any referenced file.
