@@ -36,6 +36,7 @@ from .errors import OloyInputError
 RENAME_NOREPLACE, RENAME_EXCHANGE = 1, 2
 AT_FDCWD = -100
 USE_RENAMEAT2 = sys.platform.startswith("linux")
+USE_EXCHANGE = True  # False: always the two-rename replacement (tests cover both paths)
 LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<kind>oloy-tmp|oloy-old|tmp|old)-(?P<pid>\d+)(?:-[0-9a-f]+)?$")
 
 
@@ -139,9 +140,9 @@ def clean_leftovers(target: Path, say: Callable[[str], None]) -> None:
 
 def _swap_in(temporary: Path, target: Path) -> None:
     """Put ``temporary`` at ``target``, replacing the folder there; the old one is deleted last."""
-    if _renameat2(temporary, target, RENAME_EXCHANGE):
+    if USE_EXCHANGE and _renameat2(temporary, target, RENAME_EXCHANGE):
         checkpoint("exchanged")  # target is new; temporary holds the old folder
-        shutil.rmtree(temporary)
+        shutil.rmtree(temporary, ignore_errors=True)
         return
     backup = temporary.with_name(temporary.name.replace(".oloy-tmp-", ".oloy-old-"))
     os.rename(target, backup)
@@ -152,7 +153,7 @@ def _swap_in(temporary: Path, target: Path) -> None:
         shutil.rmtree(backup)  # another run put a complete folder there meanwhile; it stands
         raise
     checkpoint("before-delete-backup")
-    shutil.rmtree(backup)
+    shutil.rmtree(backup, ignore_errors=True)  # if it fails, the next run removes it
 
 
 def _refuse_created_meanwhile(target: Path) -> OloyInputError:
