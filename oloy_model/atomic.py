@@ -92,6 +92,10 @@ def check_target(target: Path, *, force: bool) -> Path:
     """The absolute output folder, after refusing every unsafe case (see the module doc)."""
     target = Path(target).resolve()
     if not os.path.lexists(target):
+        blocker = next((p for p in target.parents if os.path.lexists(p)), None)
+        if blocker is not None and not blocker.is_dir():
+            raise OloyInputError(f"{target}: cannot be created because {blocker} is a file, not a folder; "
+                                 "nothing was changed")
         return target
     if not target.is_dir():
         raise OloyInputError(f"{target}: exists and is not a folder; nothing was changed")
