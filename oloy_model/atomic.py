@@ -37,7 +37,8 @@ RENAME_NOREPLACE, RENAME_EXCHANGE = 1, 2
 AT_FDCWD = -100
 USE_RENAMEAT2 = sys.platform.startswith("linux")
 USE_EXCHANGE = True  # False: always the two-rename replacement (tests cover both paths)
-LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<kind>oloy-tmp|oloy-old|tmp|old)-(?P<pid>\d+)(?:-[0-9a-f]+)?$")
+LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<kind>oloy-tmp|oloy-old)-(?P<pid>\d+)-[0-9a-f]{8}$")
+LEGACY = re.compile(r"^\.(?P<name>.+)\.(?:tmp|old)-(?P<pid>\d+)$")  # names of versions <= 0.1.0
 
 
 def checkpoint(name: str) -> None:
@@ -79,11 +80,13 @@ def _is_oloy_output(folder: Path) -> bool:
 
 def _protected(target: Path) -> str | None:
     """Why ``target`` must never be replaced, or None."""
-    cwd = Path.cwd().resolve()
-    if cwd == target or cwd.is_relative_to(target):
+    if Path.cwd().resolve().is_relative_to(target):
         return "it is the current directory or one of its parents"
-    home = Path.home().resolve()
-    if home == target or home.is_relative_to(target):
+    try:
+        home = Path.home().resolve()
+    except (RuntimeError, KeyError):  # no home folder known: nothing to protect there
+        return None
+    if home.is_relative_to(target):
         return "it is the home folder or one of its parents"
     return None
 
@@ -123,23 +126,30 @@ def _alive(pid: int) -> bool:
 
 
 def clean_leftovers(target: Path, say: Callable[[str], None]) -> None:
-    """Remove temporary folders of dead runs next to ``target``; restore an orphaned backup."""
+    """Remove temporary folders of dead runs next to ``target``; restore an orphaned backup.
+
+    Folders named like those of earlier versions (``.<name>.tmp-<pid>``) are only reported:
+    without the random part a user's own folder could carry such a name.
+    """
     if not target.parent.is_dir():
         return
     for entry in sorted(target.parent.iterdir()):  # '.X.oloy-old-*' sorts before '.X.oloy-tmp-*'
-        match = LEFTOVER.match(entry.name)
+        match = LEFTOVER.match(entry.name) or LEGACY.match(entry.name)
         if not match or match["name"] != target.name:
             continue
-        if _alive(int(match["pid"])):
-            if int(match["pid"]) != os.getpid():
-                say(f"note: {entry} belongs to a running process (pid {match['pid']}); left alone")
-            continue
-        if match["kind"] in ("oloy-old", "old") and not os.path.lexists(target):
+        pid = int(match["pid"])
+        if _alive(pid):
+            if pid != os.getpid():
+                say(f"note: {entry} belongs to a running process (pid {pid}); left alone")
+        elif match.re is LEGACY:
+            say(f"note: {entry} looks like the leftover of an interrupted run of an earlier oloy version; "
+                "delete it by hand if it is")
+        elif match["kind"] == "oloy-old" and not os.path.lexists(target):
             rename_noreplace(entry, target)
-            say(f"restored {target} from {entry.name}, left by an interrupted run (pid {match['pid']})")
+            say(f"restored {target} from {entry.name}, left by an interrupted run (pid {pid})")
         else:
             shutil.rmtree(entry, ignore_errors=True)
-            say(f"removed {entry}, left by an interrupted run (pid {match['pid']})")
+            say(f"removed {entry}, left by an interrupted run (pid {pid})")
 
 
 def _swap_in(temporary: Path, target: Path) -> None:

@@ -332,17 +332,19 @@ def test_cli_maps_a_full_disk_to_exit_2_with_the_path(tmp_path, monkeypatch, cap
 @pytest.mark.parametrize("kind", ["oloy-tmp", "oloy-old", "tmp", "old"])
 @pytest.mark.parametrize("target_exists", [False, True])
 def test_leftovers_of_dead_runs(kind, target_exists, tmp_path):
+    """Ours are removed (or a backup restored); look-alikes of the old naming only reported."""
     out = tmp_path / "o"
     if target_exists:
         atomic.write_folder_atomically(out, light_fill("current"))
-    suffix = "-0a1b2c3d" if kind.startswith("oloy") else ""
-    leftover = tmp_path / f".o.{kind}-{dead_pid()}{suffix}"
+    legacy = not kind.startswith("oloy")
+    leftover = tmp_path / f".o.{kind}-{dead_pid()}{'' if legacy else '-0a1b2c3d'}"
     leftover.mkdir()
     light_fill("leftover")(leftover)
     messages: list[str] = []
     atomic.clean_leftovers(out, messages.append)
-    assert leftovers(tmp_path, "o") == [] and len(messages) == 1 and leftover.name in messages[0]
-    restored = kind in ("oloy-old", "old") and not target_exists
+    assert len(messages) == 1 and leftover.name in messages[0]
+    assert leftovers(tmp_path, "o") == ([leftover.name] if legacy else [])
+    restored = kind == "oloy-old" and not target_exists
     assert out.exists() == (target_exists or restored)
     if out.exists():
         assert tag_of(out) == ("current" if target_exists else "leftover") and complete(out)
