@@ -78,9 +78,12 @@ def _validate(args: argparse.Namespace) -> int:
 def _backtest(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from .atomic import check_target
     from .backtest import backtest
     from .output import write_csv, write_folder_atomically, write_manifest
 
+    if args.out:
+        check_target(Path(args.out), force=args.force)  # refuse before computing anything
     tables = backtest()
     print("Backtest: the 2010 census projected to 2020 (no 2020 information; rule 'none' = no net migration),")
     print("errors against the 2020 census by county (percent; rule 'observed' adds the 2010-2020 migration, for attribution):")
@@ -136,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     except OloyInputError as error:
         print(f"oloy: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # a file system failure outside the output protocol: name the path
+        print(f"oloy: error: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("oloy: interrupted", file=sys.stderr)
         return 1

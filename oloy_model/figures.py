@@ -18,6 +18,7 @@ from . import plotting as pl
 from .population import regions
 from .resources import data_checksum
 from .result import Result
+from .safe_names import child
 from .style import figure_style, save_figure
 from .summary import band_totals
 
@@ -209,7 +210,7 @@ def write_figure_set(results: Sequence[Result], folder: Path, formats: tuple[str
     checksum = data_checksum()
     rows = []
     for sub, name, figure, data in figure_set(results) + ensemble_figure_set(ensembles):
-        target = folder / sub
+        target = folder / sub if sub == "all" else child(folder, sub)  # a scenario name: checked
         target.mkdir(parents=True, exist_ok=True)
         save_figure(figure, target / name, formats)
         data.to_csv(target / f"{name}.csv", index=False, float_format="%.6f", lineterminator="\n")

@@ -1,9 +1,9 @@
-"""Writing run outputs: atomic folders, deterministic CSV and Excel, and a manifest.
+"""Writing run outputs: deterministic CSV and Excel, and a manifest.
 
-A run writes into a temporary sibling folder and renames it into place only when complete,
-so a failed run leaves nothing behind and an existing folder is replaced only on request.
 CSV files are byte-identical across runs of the same inputs; the Excel workbook too (fixed
-document times and zip entry dates). Only ``manifest.json`` carries the time of the run.
+document times and zip entry dates). Only the ``run`` section of ``manifest.json`` carries the
+time and command of the run. Folders are created and replaced by :mod:`oloy_model.atomic`
+(re-exported here as :func:`write_folder_atomically`).
 """
 from __future__ import annotations
 
@@ -11,22 +11,22 @@ import datetime as _dt
 import hashlib
 import io
 import json
-import os
 import re
-import shutil
 import sys
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from . import __version__
-from .errors import OloyInputError
+from .atomic import write_folder_atomically  # noqa: F401 - re-exported
 from .resources import data_checksum
 
 FIXED_TIME = _dt.datetime(2020, 11, 1, 0, 0, 0)
 CSV_FLOAT = "%.6f"
+RUN_SECTION = "run"  # the one manifest section that differs between runs of the same inputs
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # spreadsheets may evaluate text starting so
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -52,6 +52,7 @@ def write_xlsx(path: Path, sheets: Mapping[str, pd.DataFrame], *, notes: Mapping
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)
         for worksheet in writer.book.worksheets:
+            _text_not_formulas(worksheet)
             for column in worksheet.columns:
                 width = max(len(str(cell.value or "")) for cell in column[:200])
                 worksheet.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 80)
@@ -59,6 +60,20 @@ def write_xlsx(path: Path, sheets: Mapping[str, pd.DataFrame], *, notes: Mapping
         writer.book.properties.modified = FIXED_TIME
         writer.book.properties.creator = f"oloy_model {__version__}"
     path.write_bytes(_normalise_zip(buffer.getvalue()))
+
+
+def _text_not_formulas(worksheet) -> None:
+    """Store text cells that look like formulas as plain text (numbers stay numbers).
+
+    Text such as ``=HYPERLINK(...)`` from a user file would otherwise be written as a live
+    formula (OWASP "CSV injection"); the quote prefix also keeps Excel from reading it as one
+    when the cell is edited.
+    """
+    for row in worksheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                cell.data_type = "s"
+                cell.quotePrefix = True
 
 
 def _normalise_zip(data: bytes) -> bytes:
@@ -88,51 +103,29 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def run_details() -> dict[str, str]:
+    """What legitimately differs between two runs of the same inputs: the time and the command."""
+    program = ["oloy"] + sys.argv[1:] if sys.argv and sys.argv[0].endswith("oloy") else list(sys.argv)
+    return {"created_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "command": " ".join(program)}
+
+
 def write_manifest(folder: Path, *, scenarios: list[dict], seed: int | None = None, draws: int | None = None) -> None:
-    """``manifest.json``: version, data checksum, scenarios and hashes, command, files, time."""
+    """``manifest.json``: version, data checksum, scenarios and hashes, files; then the ``run`` section.
+
+    Everything outside the ``run`` section (:func:`run_details`: time and command line) is
+    byte-identical for the same inputs, whatever the locale or working directory.
+    """
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json")
     manifest = {
         "package": "oloy_model",
         "version": __version__,
-        "created_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "command": " ".join(["oloy"] + sys.argv[1:]) if sys.argv and sys.argv[0].endswith("oloy") else " ".join(sys.argv),
         "data_checksum": data_checksum(),
         "seed": seed,
         "draws": draws,
         "scenarios": scenarios,
         "files": [{"path": p.relative_to(folder).as_posix(), "sha256": file_sha256(p), "bytes": p.stat().st_size}
                   for p in files],
+        RUN_SECTION: run_details(),
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def write_folder_atomically(target: Path, fill: Callable[[Path], None], *, force: bool = False) -> Path:
-    """Create ``target`` by calling ``fill(tmp)`` on a temporary sibling, then renaming it.
-
-    Raises
-    ------
-    OloyInputError
-        When ``target`` exists and ``force`` is false (nothing is changed).
-    """
-    target = Path(target).resolve()
-    if target.exists() and not force:
-        raise OloyInputError(f"{target}: output folder already exists; nothing was changed "
-                             "(use --force to replace it, or choose another --out)")
-    if target.exists() and not target.is_dir():
-        raise OloyInputError(f"{target}: exists and is not a folder")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.parent / f".{target.name}.tmp-{os.getpid()}"
-    shutil.rmtree(temporary, ignore_errors=True)
-    temporary.mkdir()
-    try:
-        fill(temporary)
-        if target.exists():
-            old = target.parent / f".{target.name}.old-{os.getpid()}"
-            os.replace(target, old)
-            os.replace(temporary, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(temporary, target)
-    finally:
-        shutil.rmtree(temporary, ignore_errors=True)
-    return target

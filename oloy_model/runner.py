@@ -15,6 +15,7 @@ import pandas as pd
 from .output import write_csv, write_folder_atomically, write_manifest, write_xlsx
 from .population import regions
 from .result import Result, run
+from .safe_names import child, name_key
 from .scenario import Scenario, _plain, load_scenario
 from .summary import summary_table
 
@@ -67,9 +68,10 @@ def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False
     scenarios: list[Scenario] = [load_scenario(name) for name in names]  # validate all before any work
     seen: dict[str, str] = {}
     for scenario in scenarios:
-        if scenario.name in seen:
-            raise_duplicate(scenario, seen[scenario.name])
-        seen[scenario.name] = scenario.source
+        key = name_key(scenario.name)  # names equal up to case are one folder on Windows and macOS
+        if key in seen:
+            raise_duplicate(scenario, seen[key])
+        seen[key] = scenario.source
     say = progress or (lambda message: print(message, file=sys.stderr))
 
     def fill(folder: Path) -> None:
@@ -79,7 +81,7 @@ def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False
             say(f"[{index}/{len(scenarios)}] {scenario.name}: projecting ...")
             result = run(scenario)
             results.append(result)
-            summaries.append(write_scenario_tables(result, folder / scenario.name))
+            summaries.append(write_scenario_tables(result, child(folder, scenario.name)))
             if draws:
                 from .ensemble import simulate
 
@@ -109,7 +111,7 @@ def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False
                                            "source": Path(s.source).name} for s in scenarios],
                        seed=seed if draws else None, draws=draws or None)
 
-    return write_folder_atomically(out, fill, force=force)
+    return write_folder_atomically(out, fill, force=force, say=say)
 
 
 WORKBOOK_YEARS = (2020, 2025, 2030, 2035, 2040, 2050)
@@ -160,4 +162,4 @@ def raise_duplicate(scenario: Scenario, other: str) -> None:
     from .errors import OloyInputError
 
     raise OloyInputError(f"{scenario.source}: scenario name {scenario.name!r} is also used by {other}; "
-                         "names must be unique in one run")
+                         "names must be unique in one run (without regard to case)")

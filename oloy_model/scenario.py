@@ -23,6 +23,7 @@ from typing import Any
 
 from .errors import DemographicWarning, OloyInputError
 from .resources import data_checksum, scenarios_dir, sha256
+from .safe_names import check_scenario_name
 from .schema import EFFECT_SCHEMA, SCHEMA, SECTIONS, TOP_LEVEL, Key, defaults
 
 HASH_VERSION = "1"  # bump (with a CHANGELOG entry) when the meaning of a key changes
@@ -117,6 +118,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     """Load and validate a scenario by bundled name (``"baseline"``) or path to a TOML file."""
     path = resolve_path(name_or_path)
     raw, name = _read_chain(path, [])
+    check_scenario_name(name, path)  # the name becomes a folder: refuse before any work
     values = validate(raw, str(path), base_dir=path.parent)
     return Scenario(name, MappingProxyType(values), str(path), compute_hash(values))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import locale
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -16,6 +17,7 @@ from matplotlib import font_manager
 
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 DPI = 120
+TEXT_LANGUAGE = "en"  # BCP 47; the glyph forms a C or English locale gives (see style_rc)
 SCENARIO_COLOURS = {
     "baseline": "#1b1b1b", "three_child_support": "#d95f02", "no_three_child": "#7570b3",
     "low_fertility": "#1b9e77", "high_fertility": "#e7298a", "zero_migration": "#66a61e",
@@ -61,12 +63,41 @@ def style_rc() -> dict:
         "svg.fonttype": "path",
         "axes.unicode_minus": False,
         "path.simplify": False,
+        # Without a language, text shaping (libraqm/HarfBuzz) takes it from the process locale,
+        # so under zh_CN dashes and quotes get the font's Chinese glyphs: fix it for identical bytes.
+        "text.language": TEXT_LANGUAGE,
     }
+
+
+@functools.lru_cache(maxsize=1)
+def fix_shaping_language() -> None:
+    """Make text measurement independent of the locale (byte-identical figures everywhere).
+
+    Matplotlib measures text without passing ``text.language`` on, so HarfBuzz falls back to
+    its default language, read once per process from ``LC_CTYPE`` (a zh_CN locale sets dashes
+    and quotes in other glyphs and widths). We shape one string while ``LC_CTYPE`` is
+    ``C.UTF-8``, which fixes that cached default, and restore the locale at once. Text shaped in
+    the same process before the first official figure (by the caller) may have fixed it first.
+    """
+    from matplotlib.ft2font import FT2Font
+
+    previous = locale.setlocale(locale.LC_CTYPE)
+    try:
+        for name in ("C.UTF-8", "C"):
+            try:
+                locale.setlocale(locale.LC_CTYPE, name)
+                break
+            except locale.Error:
+                continue
+        FT2Font(str(cjk_font_path())).set_text("a \u2014 b", 0.0)
+    finally:
+        locale.setlocale(locale.LC_CTYPE, previous)
 
 
 @contextlib.contextmanager
 def figure_style():
     """Context in which official figures are created and saved."""
+    fix_shaping_language()
     with plt.rc_context(style_rc()):
         yield
 
@@ -74,6 +105,7 @@ def figure_style():
 def save_figure(figure, path_stem: Path, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
     """Save ``figure`` as ``path_stem.<fmt>`` with no timestamps (byte-reproducible)."""
     written = []
+    fix_shaping_language()
     with plt.rc_context(style_rc()):
         for fmt in formats:
             path = path_stem.with_suffix("." + fmt)
