@@ -26,10 +26,9 @@ import numpy as np
 from .errors import DemographicWarning, InertKeyWarning, OloyInputError
 from .inert import inert_keys
 from .resources import data_checksum, scenarios_dir, sha256
-from .schema import EFFECT_SCHEMA, SCHEMA, SECTIONS, TOP_LEVEL, Key, defaults
+from .schema import EFFECT_SCHEMA, MAX_EXTENDS_DEPTH, SCHEMA, SECTIONS, TOP_LEVEL, Key, defaults
 from .textfile import read_utf8
 
-MAX_EXTENDS_DEPTH = 32  # files in one 'extends' chain (the file itself included)
 HASH_VERSION = "2"  # bump (with a CHANGELOG entry) when the meaning of a key changes
 DESCRIPTIVE = ("scenario.description", "scenario.rationale")
 

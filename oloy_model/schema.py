@@ -147,15 +147,42 @@ def defaults() -> dict[str, Any]:
     return {name: key.default for name, key in SCHEMA.items()}
 
 
+# Keys valid alone but not together: an error naming both keys (scenario._cross_checks).
+CONSTRAINTS = (
+    "`projection.horizon` > `projection.base_year`",
+    "`migration.taper_end` >= `migration.taper_start`",
+    "`demand.institutional_share_60plus` <= `demand.care_need_share_60plus` (institutional residents are drawn "
+    "from the people in need; both 0 is allowed: no institutional demand)",
+    "`demand.care_need_share_60plus` <= `demand.care_need_cap` (a need curve capped at the cap cannot average more)",
+)
+
+MAX_EXTENDS_DEPTH = 32  # files in one 'extends' chain (the file itself included)
+
+# Rules that keep every combination of valid values running (documented, with a warning).
+RULES_TEXT = (
+    "Life expectancy targets are kept within 30..99 years (the range the Brass relational model on the WPP "
+    "standard reaches in every year); a path that leaves it (e.g. `e0_base = 100` with `sex_gap = 0`, or "
+    "`trend = \"constant\"` with `annual_gain = -1` to 2100) is capped there with a `DemographicWarning`.",
+    "Setting a key to a non-default value where the column *no effect when* applies gives an `InertKeyWarning` "
+    "(a `DemographicWarning`) from `oloy validate`, `om.load_scenario` and `Scenario.with_values`.",
+    "Numbers may be Python or numpy numbers (`np.int64(2060)`); `extends` chains are at most "
+    f"{MAX_EXTENDS_DEPTH} files deep and may not form a cycle.",
+)
+
+
 def markdown_table() -> str:
     """The schema as a Markdown table (for docs/scenarios.md)."""
-    return _table(SCHEMA) + "\n\nEach `[[fertility.effects]]` table:\n\n" + _table(EFFECT_SCHEMA)
+    constraints = "\n".join(f"- {text}" for text in CONSTRAINTS)
+    rules = "\n".join(f"- {text}" for text in RULES_TEXT)
+    return (_table(SCHEMA) + "\n\nEach `[[fertility.effects]]` table:\n\n" + _table(EFFECT_SCHEMA)
+            + "\n\nKeys valid alone but not together (an error naming both):\n\n" + constraints
+            + "\n\nRules:\n\n" + rules)
 
 
 def _table(schema: dict[str, Key]) -> str:
-    lines = ["| key | type | unit | default | valid | description |", "|---|---|---|---|---|---|"]
+    lines = ["| key | type | unit | default | valid | description | no effect when |", "|---|---|---|---|---|---|---|"]
     for name, key in schema.items():
         valid = ", ".join(key.choices) if key.choices else (
             f"{key.minimum:g} .. {key.maximum:g}" if key.minimum is not None else "")
-        lines.append(f"| `{name}` | {key.type} | {key.unit} | `{key.default!r}` | {valid} | {key.doc} |")
+        lines.append(f"| `{name}` | {key.type} | {key.unit} | `{key.default!r}` | {valid} | {key.doc} | {key.inert} |")
     return "\n".join(lines)
