@@ -29,6 +29,9 @@ REQUIRED_COLUMNS = ["id", "region", "service", "type", "year", "places", "status
 SERVICES = ("elderly_beds", "nursing_beds", "childcare_places")
 STATUSES = ("existing", "planned", "closure")
 PLAN_YEARS = tuple(range(2021, 2026))
+# Largest number of places one ledger row may hold: about 8.5 times Dali's whole 2020 stock of
+# elderly-care beds (11,669; plan 2022). A larger figure is a typo (or a unit error), not a project.
+MAX_PLACES_PER_ROW = 100_000
 
 
 def largest_remainder(total: float, weights: np.ndarray) -> np.ndarray:
@@ -110,13 +113,16 @@ def read_ledger(path: str | Path, *, regions: list[str], years: tuple[int, int] 
 
     Required columns: ``id, region, service, type, year, places, status``; optional
     ``cost_10k_yuan, source, quality``. Errors name the file, column and up to five rows.
+    ``places`` is 0..:data:`MAX_PLACES_PER_ROW`; closures may not take a county's capacity
+    of a service below zero in any year (:func:`check_capacity`); a file with a header and
+    no rows is an error.
     """
     frame = read_user_csv(path, REQUIRED_COLUMNS, what="capacity ledger")
     frame["region"] = check_codes(frame, "region", regions, path)
     frame["service"] = check_codes(frame, "service", SERVICES, path)
     frame["status"] = check_codes(frame, "status", STATUSES, path)
     frame["year"] = to_number(frame, "year", path, integer=True, minimum=years[0], maximum=years[1]).astype(int)
-    frame["places"] = to_number(frame, "places", path, minimum=0)
+    frame["places"] = to_number(frame, "places", path, minimum=0, maximum=MAX_PLACES_PER_ROW)
     fail_rows(path, "id", frame["id"].str.strip() == "", frame, "a non-empty id")
     check_unique(frame, ["id"], path)
     if "cost_10k_yuan" in frame.columns:
@@ -128,7 +134,33 @@ def read_ledger(path: str | Path, *, regions: list[str], years: tuple[int, int] 
         frame["cost_10k_yuan"] = np.nan
     frame["source"] = frame["source"] if "source" in frame.columns else str(path)
     frame["quality"] = frame["quality"] if "quality" in frame.columns else "user"
-    return frame[LEDGER_COLUMNS].reset_index(drop=True)
+    ledger = frame[LEDGER_COLUMNS].reset_index(drop=True)
+    check_capacity(ledger, path, first_line=2)
+    return ledger
+
+
+def check_capacity(ledger: pd.DataFrame, source: str | Path, *, first_line: int | None = None) -> None:
+    """Raise when closures take capacity below zero (region, service, year and the closure rows).
+
+    ``first_line`` is the file line of the ledger's first row (2 below a header), so that
+    the rows are named as in the file; ``None`` names them by table index.
+    """
+    if not len(ledger):
+        return
+    years = np.arange(int(ledger["year"].min()), int(ledger["year"].max()) + 1)
+    table = capacity_by_year(ledger, years, sorted(ledger["region"].unique()))
+    negative = table[table["capacity"] < -1e-9]
+    if negative.empty:
+        return
+    first = negative.iloc[0]
+    cell = ((ledger["region"] == first["region"]) & (ledger["service"] == first["service"])
+            & (ledger["year"] <= first["year"]) & (ledger["status"] == "closure"))
+    rows = ", ".join((f"line {i + first_line}" if first_line is not None else f"row {i}")
+                     + f": {ledger['places'].iloc[i]:g}" for i in np.flatnonzero(cell.to_numpy())[:5])
+    raise OloyInputError(
+        f"{source}: column 'places': closures exceed the stock in {len(negative)} region-service-year(s), first "
+        f"region {first['region']} {first['service']} in {int(first['year'])}: capacity {first['capacity']:g} "
+        f"(closure rows {rows}); expected closures no larger than the places in service")
 
 
 def capacity_by_year(ledger: pd.DataFrame, years: np.ndarray, regions: list[str],
@@ -161,3 +193,13 @@ def unit_costs(plan: Mapping[str, float]) -> pd.DataFrame:
     # Nursing-type beds are costed as elderly beds (the plan gives no separate cost).
     nursing = table[table["service"] == "elderly_beds"].assign(service="nursing_beds")
     return pd.concat([table, nursing], ignore_index=True)
+
+
+def check_ledger_frame(ledger: pd.DataFrame) -> None:
+    """Check a ledger passed in code (``om.run(..., ledger=...)``): type, columns, capacity >= 0."""
+    if not isinstance(ledger, pd.DataFrame):
+        raise TypeError(f"ledger must be a DataFrame in the layout of oloy_model.capacity, got {type(ledger).__name__}")
+    missing = [c for c in ("region", "service", "year", "places", "status") if c not in ledger.columns]
+    if missing:
+        raise OloyInputError(f"ledger argument: missing column(s) {missing}; expected columns {LEDGER_COLUMNS}")
+    check_capacity(ledger, "ledger argument")

@@ -60,8 +60,11 @@ def calibrate_care_need(population_by_age: np.ndarray, target_share: float, *, s
     population_by_age : array [persons], shape (101,)
         Ages 0..100 (100 = 100+), both sexes.
     target_share : float [-]
-        E.g. 0.0234 (2.34% of 60+ unable to care for themselves, 2020 census long form).
+        E.g. 0.0234 (2.34% of 60+ unable to care for themselves, 2020 census long form);
+        at most ``cap`` (a curve capped at ``cap`` cannot average more); 0 gives level 0.
     """
+    if target_share <= 0:  # nobody in need: the curve is zero at every age
+        return 0.0
     ages = np.arange(population_by_age.size)
     old = population_by_age[60:].sum()
 

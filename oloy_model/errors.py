@@ -8,3 +8,7 @@ class OloyInputError(ValueError):
 
 class DemographicWarning(UserWarning):
     """A value that is possible but demographically implausible, or an estimate worth a look."""
+
+
+class InertKeyWarning(DemographicWarning):
+    """A scenario key set to a non-default value that has no effect under the other settings."""

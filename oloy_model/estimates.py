@@ -7,11 +7,13 @@ method; :func:`estimation_report` tabulates them with their method and inputs.
 from __future__ import annotations
 
 import functools
+import warnings
 
 import numpy as np
 import pandas as pd
 
 from . import ccmpp, fertility, migration, mortality
+from .errors import DemographicWarning
 from .population import SEXES, base_population, census_age_groups
 
 E0_BASE_2020 = 76.56  # Dali plan 2022 (dali_plan_2022): life expectancy in 2020, both sexes
@@ -42,7 +44,31 @@ def e0_targets(years: np.ndarray, *, e0_base: float = E0_BASE_2020, base_year: i
     gap = wpp_sex_gap(base_year) if sex_gap is None else sex_gap
     ratio = census_srb() if srb is None else srb
     base = mortality.e0_sex_split(e0_base, gap, ratio)
-    return mortality.e0_path(np.asarray(years), base_year, base, trend=trend, annual_gain=annual_gain)
+    path = mortality.e0_path(np.asarray(years), base_year, base, trend=trend, annual_gain=annual_gain)
+    return limit_e0(path, np.asarray(years))
+
+
+E0_LIMITS = (30.0, 99.0)  # years; the Brass model on the WPP standard reaches 9-99 (males, 2021)
+
+
+def limit_e0(targets: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """Keep e0 targets [years] inside :data:`E0_LIMITS`, warning where a path leaves them.
+
+    A documented rule, not a silent fix: values inside every key's valid range can combine
+    into an e0 no life table reaches (``e0_base = 100`` with ``sex_gap = 0``, or a constant
+    annual gain of -1 year for 80 years); the Brass relational model (alpha in [-3, 3]) on
+    the WPP standard spans about 9-99 years for males in 2021, so targets are capped at
+    30-99 years, and a :class:`~oloy_model.errors.DemographicWarning` names the first year
+    and the value asked for.
+    """
+    low, high = E0_LIMITS
+    outside = (targets < low) | (targets > high)
+    if np.any(outside):
+        t, s = np.argwhere(outside)[0]
+        warnings.warn(f"life expectancy path leaves [{low:g}, {high:g}] years from {int(years[t])} "
+                      f"({SEXES[s]} e0 {targets[t, s]:.1f}); capped at the limit (e0_base, sex_gap, trend and "
+                      "annual_gain give an e0 no life table of the model reaches)", DemographicWarning, stacklevel=3)
+    return np.clip(targets, low, high)
 
 
 def mortality_rates(years: np.ndarray, **kwargs) -> np.ndarray:

@@ -60,6 +60,11 @@ def shortfall_summary(gap_table: pd.DataFrame, *, threshold: float = 0.5) -> pd.
     return table
 
 
+def ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """``numerator / denominator``, NaN where the denominator is zero (a documented rule, not ``inf``)."""
+    return numerator / denominator.where(denominator != 0)
+
+
 INDICATORS = {
     # indicator name -> unit
     "elderly_beds_per_1000_60plus": "beds per 1,000 aged 60+",
@@ -87,7 +92,9 @@ def indicators(capacity: pd.DataFrame, population_bands: pd.DataFrame, ledger_by
     DataFrame [scenario, region, year, indicator, unit, value, baseline_value, target, target_year, met]
         ``met`` compares the value with the target (value >= target; missing where the
         target applies only to the prefecture); ``baseline_value`` is the 2020 (first year)
-        value.
+        value. A ratio whose denominator is zero (a county without residents aged 60+, or
+        without elderly beds for the nursing share) is NaN, never ``inf``, and its ``met``
+        is missing.
     """
     wide_capacity = capacity.pivot_table(index=["region", "year"], columns="service", values="capacity").reset_index()
     table = population_bands.merge(wide_capacity, on=["region", "year"], how="left")
@@ -96,9 +103,9 @@ def indicators(capacity: pd.DataFrame, population_bands: pd.DataFrame, ledger_by
             "public_benefit_childcare_places", "private_childcare_places"]
     table = with_prefecture(table, ["scenario", "year"], sums)
     values = {
-        "elderly_beds_per_1000_60plus": 1000.0 * table["elderly_beds"] / table["age_60plus"],
-        "nursing_share_of_elderly_beds": 100.0 * table["nursing_beds"] / table["elderly_beds"],
-        "childcare_places_per_1000": 1000.0 * table["childcare_places"] / table["population"],
+        "elderly_beds_per_1000_60plus": 1000.0 * ratio(table["elderly_beds"], table["age_60plus"]),
+        "nursing_share_of_elderly_beds": 100.0 * ratio(table["nursing_beds"], table["elderly_beds"]),
+        "childcare_places_per_1000": 1000.0 * ratio(table["childcare_places"], table["population"]),
         "public_benefit_childcare_places": table["public_benefit_childcare_places"],
         "private_childcare_places": table["private_childcare_places"],
     }
@@ -116,6 +123,6 @@ def indicators(capacity: pd.DataFrame, population_bands: pd.DataFrame, ledger_by
     baseline = long[long["year"] == first_year].set_index(["scenario", "region", "indicator"])["value"]
     long["baseline_value"] = baseline.reindex(pd.MultiIndex.from_frame(long[["scenario", "region", "indicator"]])).to_numpy()
     long["met"] = pd.array(long["value"] >= long["target"] - 1e-9, dtype="boolean")
-    long.loc[long["target"].isna(), "met"] = pd.NA
+    long.loc[long["target"].isna() | long["value"].isna(), "met"] = pd.NA
     columns = ["scenario", "region", "year", "indicator", "unit", "value", "baseline_value", "target", "target_year", "met"]
     return long.sort_values(["scenario", "region", "indicator", "year"], kind="stable")[columns].reset_index(drop=True)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import ccmpp, estimates, fertility
 from .errors import DemographicWarning
+from .inert import taper_weights
 from .migration import at_risk
 from .population import SEXES, base_population
 from .scenario import Scenario, load_scenario
@@ -79,11 +80,10 @@ def _base_cube(values) -> tuple[list[str], np.ndarray]:
 
 
 def scale_path(years: np.ndarray, values) -> np.ndarray:
-    """Migration multiplier by year: ``scale`` until taper_start, linear to ``scale_end`` at taper_end."""
-    start, end = values["migration.taper_start"], values["migration.taper_end"]
-    if end == start:
-        return np.where(years <= start, values["migration.scale"], values["migration.scale_end"]).astype(float)
-    weight = np.clip((years - start) / (end - start), 0.0, 1.0)
+    """Migration multiplier by year [-]: ``scale`` in every year without a taper
+    (``taper_start = taper_end``); with one, ``scale`` until taper_start, linear to
+    ``scale_end`` at taper_end, ``scale_end`` after (:func:`oloy_model.inert.taper_weights`)."""
+    weight = taper_weights(years, values)
     return (1 - weight) * values["migration.scale"] + weight * values["migration.scale_end"]
 
 
@@ -104,7 +104,8 @@ def tfr_paths(years: np.ndarray, codes: list[str], values, exposure: np.ndarray)
     if values["fertility.county_differentials"]:
         multipliers = estimates.county_tfr_multipliers().reindex(codes).fillna(1.0).to_numpy()
         # Normalise so the prefecture's exposure-weighted TFR stays on the stated path.
-        multipliers = multipliers / np.average(multipliers, weights=exposure)
+        if np.sum(exposure) > 0:  # no women at childbearing ages: no births to keep on the path
+            multipliers = multipliers / np.average(multipliers, weights=exposure)
     overrides = values["fertility.county_multipliers"]
     multipliers = np.array([overrides.get(code, m) for code, m in zip(codes, multipliers)])
     tfr = np.maximum(prefecture[:, None] * multipliers[None, :], 0.0)

@@ -99,6 +99,16 @@ def norm_paths(v) -> dict[str, dict[int, float]]:
 ENROLMENT_SHAPE = np.array([0.05, 0.35, 1.0])  # ages 0, 1, 2 (data/plan/demand_parameters.csv)
 
 
+def institutional_takeup(v) -> float:
+    """Institutional residents per person in need [-] = institutional share / need share of 60+.
+
+    At most 1 (validation requires institutional_share_60plus <= care_need_share_60plus:
+    residents are drawn from the people in need); 0 when nobody is in need.
+    """
+    need = v["demand.care_need_share_60plus"]
+    return v["demand.institutional_share_60plus"] / need if need > 0 else 0.0
+
+
 def uptake_parameters(v) -> dict:
     """Calibrated uptake parameters on the 2020 census base."""
     pop = base_population().groupby("age")["population"].sum().to_numpy()
@@ -107,7 +117,7 @@ def uptake_parameters(v) -> dict:
     need = dem.care_need_curve(np.arange(101), level, slope=slope, cap=cap_)
     return {
         "care_need": need,
-        "institutional_takeup": v["demand.institutional_share_60plus"] / v["demand.care_need_share_60plus"],
+        "institutional_takeup": institutional_takeup(v),
         "nursing_share_of_residents": v["demand.nursing_share_of_residents"],
         "elderly_occupancy": v["demand.elderly_occupancy"],
         "enrolment": dem.enrolment_by_age(v["demand.childcare_enrolment"], ENROLMENT_SHAPE, pop[:3]),
@@ -173,7 +183,10 @@ def run(scenario: Scenario | str, *, ledger: pd.DataFrame | None = None) -> Resu
                         dem.uptake_demand(population, **uptake_parameters(v))], ignore_index=True)
     regions = region_codes()
     years = np.sort(population["year"].unique())
-    ledger = build_ledger(scenario) if ledger is None else ledger
+    if ledger is None:
+        ledger = build_ledger(scenario)
+    else:
+        cap.check_ledger_frame(ledger)
     capacity = cap.capacity_by_year(ledger, years, regions)
     costs = cap.unit_costs(plan)
     unit_cost = costs[costs["basis_of_cost"] == "all 14th-plan projects"].set_index("service")["unit_cost_10k_yuan"].to_dict()

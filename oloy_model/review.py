@@ -39,7 +39,7 @@ from . import measures as ev
 from .ccmpp import survival_from_mx
 from .errors import OloyInputError
 from .observations import POPULATION_BANDS, PREFECTURE, model_values
-from .projection import Inputs, build_inputs, run_kernel, tfr_paths
+from .projection import Inputs, Projection, build_inputs, run_kernel, tfr_paths
 from .result import Result, run
 from .scenario import Scenario, load_scenario
 
@@ -58,6 +58,9 @@ def evaluate(result_or_projection, observations: pd.DataFrame, by: Sequence[str]
     by : columns of the row-level table to group by (``()`` for one overall row)
     """
     table = evaluation_errors(result_or_projection, observations)
+    if isinstance(by, str) or not all(isinstance(column, str) and column in table.columns for column in by):
+        raise OloyInputError(f"evaluate: by = {by!r}; expected a sequence of columns of the row-level table "
+                             f"{list(table.columns)}")
     summary = ev.summarise(table, by)
     summary.insert(0, "scenario", table["scenario"].iloc[0] if len(table) else "")
     return summary
@@ -65,12 +68,34 @@ def evaluate(result_or_projection, observations: pd.DataFrame, by: Sequence[str]
 
 def evaluation_errors(result_or_projection, observations: pd.DataFrame) -> pd.DataFrame:
     """Row-level table: observations with the projected value, error, PE and APE."""
+    if isinstance(result_or_projection, Rebase):
+        raise TypeError("evaluate: got a Rebase; pass its .result (the re-based run) or its .plan")
+    if not isinstance(result_or_projection, (Result, Projection)):
+        raise TypeError(f"evaluate: expected a Result (om.run) or a Projection (om.project), "
+                        f"got {type(result_or_projection).__name__}")
+    check_observations_frame(observations, "evaluate")
     result = result_or_projection if isinstance(result_or_projection, Result) else _ProjectionOnly(result_or_projection)
     projected = model_values(result, observations)
     table = pd.concat([observations.drop(columns="value").reset_index(drop=True),
                        ev.errors(projected.to_numpy(), observations["value"].to_numpy())], axis=1)
     table.insert(0, "scenario", result.projection.scenario.name)
     return table
+
+
+OBSERVATION_COLUMNS = ("region", "year", "quantity", "value")
+
+
+def check_observations_frame(observations, caller: str) -> None:
+    """An observations table passed in code: a DataFrame with the columns and at least one row."""
+    if not isinstance(observations, pd.DataFrame):
+        raise TypeError(f"{caller}: observations must be a DataFrame (om.load_observations), "
+                        f"got {type(observations).__name__}")
+    missing = [c for c in OBSERVATION_COLUMNS if c not in observations.columns]
+    if missing:
+        raise OloyInputError(f"{caller}: observations table is missing column(s) {missing}; expected columns "
+                             f"{list(OBSERVATION_COLUMNS)} + ['source'] (read the file with om.load_observations)")
+    if observations.empty:
+        raise OloyInputError(f"{caller}: observations table has no rows; expected at least one observation")
 
 
 @dataclass(frozen=True)
@@ -170,6 +195,7 @@ def calibrate(scenario: Scenario | str, observations: pd.DataFrame, *, fertility
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    check_observations_frame(observations, "calibrate")
     demographic = observations[~observations["quantity"].isin(["elderly_beds", "childcare_places"])]
     demographic = demographic[demographic["value"].notna() & (demographic["value"] > 0)].reset_index(drop=True)
     if demographic.empty:
@@ -294,6 +320,16 @@ def decompose(rebased: Rebase, region: str, year: int) -> pd.DataFrame:
         Components ``plan_gap``, births, deaths, migration, norms, capacity and
         ``rebased_gap``; the five middle components add up exactly to the difference.
     """
+    if not isinstance(rebased, Rebase):
+        raise TypeError(f"decompose: expected the re-based run of om.rebase(scenario, observations), got "
+                        f"{type(rebased).__name__}; a plain Result has no plan base to decompose against")
+    if not isinstance(region, str) or region not in set(rebased.result.gaps["region"]):
+        raise OloyInputError(f"decompose: region = {region!r}; expected a division code as a string, one of "
+                             f"{sorted(set(rebased.result.gaps['region']))}")
+    if isinstance(year, np.integer):
+        year = int(year)
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise TypeError(f"decompose: year = {year!r}; expected a whole number (a projected year)")
     plan_scenario, target = rebased.plan.scenario, rebased.calibration.scenario
     demand_keys = [k for k in target.values if k.startswith("demand.")]
     steps = [

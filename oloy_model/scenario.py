@@ -21,12 +21,16 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .errors import DemographicWarning, OloyInputError
+import numpy as np
+
+from .errors import DemographicWarning, InertKeyWarning, OloyInputError
+from .inert import inert_keys
 from .resources import data_checksum, scenarios_dir, sha256
 from .safe_names import check_scenario_name
-from .schema import EFFECT_SCHEMA, SCHEMA, SECTIONS, TOP_LEVEL, Key, defaults
+from .schema import EFFECT_SCHEMA, MAX_EXTENDS_DEPTH, SCHEMA, SECTIONS, TOP_LEVEL, Key, defaults
+from .textfile import read_utf8
 
-HASH_VERSION = "1"  # bump (with a CHANGELOG entry) when the meaning of a key changes
+HASH_VERSION = "2"  # bump (with a CHANGELOG entry) when the meaning of a key changes
 DESCRIPTIVE = ("scenario.description", "scenario.rationale")
 
 
@@ -68,6 +72,13 @@ class Scenario:
 
     def with_values(self, changes: Mapping[str, Any], *, name: str | None = None) -> Scenario:
         """A new scenario with some keys changed (validated like a file)."""
+        if not isinstance(changes, Mapping):
+            raise TypeError(f"with_values: changes must be a mapping of 'section.key' to value, "
+                            f"got {type(changes).__name__}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"with_values: name must be a string, got {type(name).__name__}")
+        if name is not None:
+            check_scenario_name(name, "with_values")
         merged = dict(self.values) | dict(changes)
         where = f"{self.name} (modified in code)"
         values = validate(merged, where, base_dir=Path.cwd())
@@ -116,28 +127,37 @@ def resolve_path(name_or_path: str | Path) -> Path:
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """Load and validate a scenario by bundled name (``"baseline"``) or path to a TOML file."""
+    if not isinstance(name_or_path, (str, Path)):
+        raise TypeError(f"load_scenario: expected a bundled name or a path, got {type(name_or_path).__name__}")
     path = resolve_path(name_or_path)
-    raw, name = _read_chain(path, [])
+    problems: list[str] = []
+    raw, name = _read_chain(path, [], problems)
     check_scenario_name(name, path)  # the name becomes a folder: refuse before any work
-    values = validate(raw, str(path), base_dir=path.parent)
+    values = validate(raw, str(path), base_dir=path.parent, problems=problems)
     return Scenario(name, MappingProxyType(values), str(path), compute_hash(values))
 
 
 def _read_toml(path: Path) -> dict:
+    text = read_utf8(path, what="scenario file")  # a UTF-8 byte-order mark is accepted
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise OloyInputError(f"{path}: not valid TOML ({error})") from None
-    except UnicodeDecodeError as error:
-        raise OloyInputError(f"{path}: not UTF-8 text ({error})") from None
 
 
-def _read_chain(path: Path, seen: list[Path]) -> tuple[dict[str, Any], str]:
-    """Flat values of ``path`` over those of its ``extends`` chain (paths made absolute)."""
+def _read_chain(path: Path, seen: list[Path], problems: list[str]) -> tuple[dict[str, Any], str]:
+    """Flat values of ``path`` over those of its ``extends`` chain (paths made absolute).
+
+    Key problems (unknown keys and sections) are appended to ``problems``; a file that
+    cannot be read, a cycle or a chain longer than :data:`MAX_EXTENDS_DEPTH` raise at once.
+    """
     if path in seen:
         raise OloyInputError(f"{path}: 'extends' forms a cycle: " + " -> ".join(str(p) for p in seen + [path]))
+    if len(seen) >= MAX_EXTENDS_DEPTH:
+        raise OloyInputError(f"{seen[0]}: key 'extends': the chain is more than {MAX_EXTENDS_DEPTH} files deep "
+                             f"(reached {path}); expected at most {MAX_EXTENDS_DEPTH} files")
     document = _read_toml(path)
-    flat = _flatten(document, path)
+    flat = _flatten(document, path, problems)
     parent: dict[str, Any] = {}
     if "extends" in document:
         target = document["extends"]
@@ -150,28 +170,31 @@ def _read_chain(path: Path, seen: list[Path]) -> tuple[dict[str, Any], str]:
             except OloyInputError:
                 raise OloyInputError(f"{path}: key 'extends' = {target!r}: no such file next to it "
                                      f"({candidate}) and no bundled scenario of that name") from None
-        parent, _ = _read_chain(candidate.resolve(), seen + [path])
+        parent, _ = _read_chain(candidate.resolve(), seen + [path], problems)
     name = document.get("name", path.stem)
     if not isinstance(name, str) or not name.strip():
         raise OloyInputError(f"{path}: key 'name' = {name!r}; expected a non-empty string")
     return parent | flat, name
 
 
-def _flatten(document: dict, path: Path) -> dict[str, Any]:
+def _flatten(document: dict, path: Path, problems: list[str]) -> dict[str, Any]:
     flat = {}
     for section, content in document.items():
         if section in TOP_LEVEL:
             continue
         if section not in SECTIONS:
-            raise OloyInputError(f"{path}: unknown key '{section}'{_suggest(section, list(SECTIONS) + list(TOP_LEVEL))}; "
-                                 f"expected one of the sections {list(SECTIONS)} or {list(TOP_LEVEL)}")
+            problems.append(f"{path}: unknown key '{section}'{_suggest(section, list(SECTIONS) + list(TOP_LEVEL))}; "
+                            f"expected one of the sections {list(SECTIONS)} or {list(TOP_LEVEL)}")
+            continue
         if not isinstance(content, dict):
-            raise OloyInputError(f"{path}: '{section}' must be a table ([{section}]), got {content!r}")
+            problems.append(f"{path}: '{section}' must be a table ([{section}]), got {content!r}")
+            continue
         for key, value in content.items():
             full = f"{section}.{key}"
             if full not in SCHEMA:
                 valid = [k.split(".", 1)[1] for k in SCHEMA if k.startswith(section + ".")]
-                raise OloyInputError(f"{path}: unknown key '{full}'{_suggest(key, valid)}; valid keys in [{section}]: {valid}")
+                problems.append(f"{path}: unknown key '{full}'{_suggest(key, valid)}; valid keys in [{section}]: {valid}")
+                continue
             if SCHEMA[full].type == "path" and isinstance(value, str) and value:
                 value = str((path.parent / value).resolve())
             flat[full] = value
@@ -183,21 +206,48 @@ def _suggest(word: str, options: list[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def validate(raw: Mapping[str, Any], where: str, *, base_dir: Path) -> dict[str, Any]:
-    """Check every value against the schema and fill defaults; returns the resolved values."""
+def validate(raw: Mapping[str, Any], where: str, *, base_dir: Path,
+             problems: list[str] | None = None) -> dict[str, Any]:
+    """Check every value against the schema and fill defaults; returns the resolved values.
+
+    Every problem is collected (``problems`` may bring some from reading the file) and
+    reported together in one :class:`OloyInputError`, one line each. Keys set to a
+    non-default value that have no effect under the other settings warn
+    (:class:`InertKeyWarning`, see :mod:`oloy_model.inert`).
+    """
+    problems = list(problems or [])
     values = defaults() | dict(raw)
+    bad = set()
     for name, value in values.items():
-        if name not in SCHEMA:
-            raise OloyInputError(f"{where}: unknown key '{name}'")
-        values[name] = _check(name, SCHEMA[name], value, where, base_dir)
-    _cross_checks(values, where)
+        try:
+            if not isinstance(name, str) or name not in SCHEMA:
+                raise OloyInputError(f"{where}: unknown key {name!r}{_suggest(str(name), list(SCHEMA))}")
+            values[name] = _check(name, SCHEMA[name], value, where, base_dir)
+        except OloyInputError as error:
+            problems.append(str(error))
+            bad.add(name)
+    if not bad:
+        problems += _cross_checks(values, where)
+    raise_problems(problems)
+    for key, condition in inert_keys(values):
+        warnings.warn(f"{where}: key '{key}' is set but has no effect when {condition}", InertKeyWarning, stacklevel=3)
     return values
+
+
+def raise_problems(problems: list[str]) -> None:
+    """One :class:`OloyInputError` listing every problem (one per line)."""
+    if len(problems) == 1:
+        raise OloyInputError(problems[0])
+    if problems:
+        raise OloyInputError(f"{len(problems)} problems:\n  " + "\n  ".join(problems))
 
 
 def _check(name: str, key: Key, value: Any, where: str, base_dir: Path) -> Any:
     def fail(expected: str) -> None:
         raise OloyInputError(f"{where}: key '{name}' = {value!r}; expected {expected}")
 
+    if isinstance(value, np.generic):  # numpy scalars are accepted wherever Python ones are
+        value = value.item()
     if key.type == "auto_float" and value == "auto":
         return value
     if key.type == "region_map":
@@ -268,10 +318,22 @@ def _check_effects(name: str, value: Any, where: str, base_dir: Path) -> tuple:
     return tuple(effects)
 
 
-def _cross_checks(values: dict[str, Any], where: str) -> None:
-    if values["projection.horizon"] <= values["projection.base_year"]:
-        raise OloyInputError(f"{where}: key 'projection.horizon' = {values['projection.horizon']}; expected a year after "
-                             f"the base year {values['projection.base_year']}")
-    if values["migration.taper_end"] < values["migration.taper_start"]:
-        raise OloyInputError(f"{where}: key 'migration.taper_end' = {values['migration.taper_end']}; expected a year "
-                             f">= migration.taper_start ({values['migration.taper_start']})")
+def _cross_checks(values: dict[str, Any], where: str) -> list[str]:
+    """Problems of keys that are valid alone but not together (the schema's documented constraints)."""
+    v, problems = values, []
+    if v["projection.horizon"] <= v["projection.base_year"]:
+        problems.append(f"{where}: key 'projection.horizon' = {v['projection.horizon']}; expected a year after "
+                        f"the base year {v['projection.base_year']}")
+    if v["migration.taper_end"] < v["migration.taper_start"]:
+        problems.append(f"{where}: key 'migration.taper_end' = {v['migration.taper_end']}; expected a year "
+                        f">= migration.taper_start ({v['migration.taper_start']})")
+    if v["demand.institutional_share_60plus"] > v["demand.care_need_share_60plus"]:
+        problems.append(f"{where}: key 'demand.institutional_share_60plus' = {v['demand.institutional_share_60plus']!r} "
+                        f"is above 'demand.care_need_share_60plus' = {v['demand.care_need_share_60plus']!r}; expected "
+                        "at most the share in need (institutional residents are drawn from the people in need, "
+                        "so more residents than people in need is impossible)")
+    if v["demand.care_need_share_60plus"] > v["demand.care_need_cap"]:
+        problems.append(f"{where}: key 'demand.care_need_share_60plus' = {v['demand.care_need_share_60plus']!r} "
+                        f"is above 'demand.care_need_cap' = {v['demand.care_need_cap']!r}; expected at most the cap "
+                        "(the mean of a need curve capped at care_need_cap cannot exceed it)")
+    return problems

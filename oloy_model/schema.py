@@ -26,6 +26,7 @@ class Key:
     maximum: float | None = None
     plausible: tuple[float, float] | None = None
     choices: tuple[str, ...] = field(default_factory=tuple)
+    inert: str = ""  # the settings under which the key has no effect (validate warns; see inert.py)
 
 
 SCHEMA: dict[str, Key] = {
@@ -58,39 +59,50 @@ SCHEMA: dict[str, Key] = {
     "fertility.srb": Key("auto_float", "auto", "males per female", "Sex ratio at birth; auto = Dali 2020 census sex ratio at ages 0-4 (1.055).",
                          0.9, 1.3, plausible=(1.0, 1.2)),
     "fertility.effects": Key("effects", (), "-", "Birth-policy effects: a list of [[fertility.effects]] tables, each an additive TFR trapezoid in time (see EFFECT_SCHEMA); effects add up."),
-    "fertility.tfr_offset": Key("float", 0.0, "children per woman", "Additive change to the whole prefecture TFR path from offset_start on.", -2.0, 2.0, plausible=(-0.6, 0.6)),
-    "fertility.offset_start": Key("int", 2021, "year", "First year of tfr_offset.", 2021, 2100),
+    "fertility.tfr_offset": Key("float", 0.0, "children per woman", "Additive change to the whole prefecture TFR path from offset_start on.", -2.0, 2.0, plausible=(-0.6, 0.6),
+                                inert="offset_start > horizon"),
+    "fertility.offset_start": Key("int", 2021, "year", "First year of tfr_offset.", 2021, 2100,
+                                  inert="tfr_offset = 0"),
     # -- mortality ------------------------------------------------------------------------
     "mortality.e0_base": Key("float", 76.56, "years", "Both-sex life expectancy at birth in the base year (Dali plan: 76.56 in 2020).", 40.0, 100.0, plausible=(65.0, 90.0)),
     "mortality.sex_gap": Key("auto_float", "auto", "years", "Female minus male e0 in the base year; auto = WPP China 2020 (5.75).", 0.0, 15.0, plausible=(2.0, 10.0)),
     "mortality.trend": Key("choice", "wpp_medium", "-", "Improvement: WPP China medium gains in e0 by sex, or a constant annual gain.",
                            choices=("wpp_medium", "constant")),
-    "mortality.annual_gain": Key("float", 0.0, "years per year", "Annual e0 gain when trend = constant.", -1.0, 1.0, plausible=(-0.1, 0.4)),
+    "mortality.annual_gain": Key("float", 0.0, "years per year", "Annual e0 gain when trend = constant.", -1.0, 1.0, plausible=(-0.1, 0.4),
+                                  inert='trend = "wpp_medium"'),
     # -- migration ------------------------------------------------------------------------
     "migration.basis": Key("choice", "rates", "-", "Continue the 2010-2020 schedule as rates on the cohort at risk, or as fixed average annual counts.",
                            choices=("rates", "counts")),
-    "migration.scale": Key("float", 1.0, "-", "Multiplier on the 2010-2020 schedule at the start (0 = no net migration).", 0.0, 5.0, plausible=(0.0, 2.0)),
-    "migration.scale_end": Key("float", 1.0, "-", "Multiplier reached at taper_end (linear from taper_start).", 0.0, 5.0, plausible=(0.0, 2.0)),
-    "migration.county_scale": Key("region_map", {}, "-", "Extra multiplier on a county's net migration, e.g. {532901 = 0.5}.", 0.0, 5.0, plausible=(0.0, 2.0)),
-    "migration.taper_start": Key("int", 2020, "year", "Year the taper begins.", 2020, 2100),
-    "migration.taper_end": Key("int", 2020, "year", "Year the taper ends (the multiplier then stays at scale_end).", 2020, 2100),
+    "migration.scale": Key("float", 1.0, "-", "Multiplier on the 2010-2020 schedule (0 = no net migration): in every year without a taper (taper_start = taper_end), else up to taper_start.", 0.0, 5.0, plausible=(0.0, 2.0),
+                            inert="a taper (taper_start < taper_end) that ends by base_year + 1"),
+    "migration.scale_end": Key("float", 1.0, "-", "Multiplier reached at taper_end (linear from taper_start) and kept after it; used only with a taper.", 0.0, 5.0, plausible=(0.0, 2.0),
+                                inert="no taper (taper_start = taper_end), or taper_start >= horizon"),
+    "migration.county_scale": Key("region_map", {}, "-", "Extra multiplier on a county's net migration, e.g. {532901 = 0.5}.", 0.0, 5.0, plausible=(0.0, 2.0),
+                                   inert="scale = scale_end = 0"),
+    "migration.taper_start": Key("int", 2020, "year", "Year the taper begins (the multiplier moves linearly from scale to scale_end between taper_start and taper_end; equal years = no taper).", 2020, 2100,
+                                  inert="scale_end = scale"),
+    "migration.taper_end": Key("int", 2020, "year", "Year the taper ends (the multiplier then stays at scale_end); must be >= taper_start.", 2020, 2100,
+                                inert="scale_end = scale"),
     # -- demand ---------------------------------------------------------------------------
     "demand.elderly_beds_per_1000_2020": Key("float", 20.0, "beds per 1,000 aged 60+", "Norm path point 2020 (plan baseline: 20).", 0.0, 200.0),
     "demand.elderly_beds_per_1000_2025": Key("float", 25.0, "beds per 1,000 aged 60+", "Norm path point 2025 (plan target: 25).", 0.0, 200.0, plausible=(10.0, 60.0)),
-    "demand.elderly_beds_per_1000_2035": Key("float", 25.0, "beds per 1,000 aged 60+", "Norm path point 2035 (held after).", 0.0, 200.0, plausible=(10.0, 60.0)),
+    "demand.elderly_beds_per_1000_2035": Key("float", 25.0, "beds per 1,000 aged 60+", "Norm path point 2035 (held after).", 0.0, 200.0, plausible=(10.0, 60.0),
+                                            inert="horizon <= 2025"),
     "demand.nursing_share_2020": Key("float", 0.4182, "fraction of elderly beds", "Nursing-type share path 2020 (plan baseline 41.82%).", 0.0, 1.0),
     "demand.nursing_share_2025": Key("float", 0.55, "fraction of elderly beds", "Nursing-type share path 2025 (plan target >= 55%).", 0.0, 1.0),
-    "demand.nursing_share_2035": Key("float", 0.55, "fraction of elderly beds", "Nursing-type share path 2035 (the national 2026-30 draft says 73%).", 0.0, 1.0),
+    "demand.nursing_share_2035": Key("float", 0.55, "fraction of elderly beds", "Nursing-type share path 2035 (the national 2026-30 draft says 73%).", 0.0, 1.0,
+                                   inert="horizon <= 2025"),
     "demand.childcare_per_1000_2020": Key("float", 2.41, "places per 1,000 residents", "Norm path point 2020 (plan baseline 2.41).", 0.0, 50.0),
     "demand.childcare_per_1000_2025": Key("float", 4.5, "places per 1,000 residents", "Norm path point 2025 (plan target 4.5).", 0.0, 50.0, plausible=(1.0, 10.0)),
-    "demand.childcare_per_1000_2035": Key("float", 4.5, "places per 1,000 residents", "Norm path point 2035 (held after).", 0.0, 50.0, plausible=(1.0, 10.0)),
-    "demand.care_need_share_60plus": Key("float", 0.0234, "fraction of 60+", "Share of 60+ unable to care for themselves in 2020 (China census long form 2.34%); calibrates the need curve.", 0.0, 0.5, plausible=(0.01, 0.1)),
+    "demand.childcare_per_1000_2035": Key("float", 4.5, "places per 1,000 residents", "Norm path point 2035 (held after).", 0.0, 50.0, plausible=(1.0, 10.0),
+                                        inert="horizon <= 2025"),
+    "demand.care_need_share_60plus": Key("float", 0.0234, "fraction of 60+", "Share of 60+ unable to care for themselves in 2020 (China census long form 2.34%); calibrates the need curve. Must be <= care_need_cap and >= institutional_share_60plus.", 0.0, 0.5, plausible=(0.01, 0.1)),
     "demand.care_need_age_slope": Key("float", 0.1261, "per year of age", "Exponential age slope of the need curve (Shanghai 2010 gradient; a shape choice).", 0.0, 0.5),
     "demand.care_need_cap": Key("float", 0.85, "fraction", "Upper bound of the need curve at the oldest ages (a shape choice).", 0.05, 1.0),
-    "demand.institutional_share_60plus": Key("float", 0.0073, "fraction of 60+", "Share of 60+ living in institutions in 2020 (census long form 0.73%); calibrates take-up.", 0.0, 0.2, plausible=(0.002, 0.05)),
+    "demand.institutional_share_60plus": Key("float", 0.0073, "fraction of 60+", "Share of 60+ living in institutions in 2020 (census long form 0.73%); calibrates take-up (residents per person in need = this / care_need_share_60plus, so it must not exceed care_need_share_60plus).", 0.0, 0.2, plausible=(0.002, 0.05)),
     "demand.elderly_occupancy": Key("float", 0.75, "residents per bed", "Target occupancy of elderly-care beds (an assumption; national actual 2024: 0.45).", 0.05, 1.0),
     "demand.nursing_share_of_residents": Key("float", 0.55, "fraction of residents", "Institutional residents needing nursing-type beds (an assumption).", 0.0, 1.0),
-    "demand.childcare_enrolment": Key("float", 0.0786, "fraction of children 0-2", "Enrolment level over ages 0-2 (NHC 2025 study 7.86%; 2021: 5.5%; one third of families want a place).", 0.0, 1.0, plausible=(0.01, 0.5)),
+    "demand.childcare_enrolment": Key("float", 0.0786, "fraction of children 0-2", "Enrolment level over ages 0-2 (NHC 2025 study 7.86%; 2021: 5.5%; one third of families want a place). At most 0.49: the assumed age shape then enrols every child aged 2 (0.498 on the 2020 base).", 0.0, 0.49, plausible=(0.01, 0.4)),
     "demand.childcare_occupancy": Key("float", 0.85, "children per place", "Target occupancy of childcare places (an assumption).", 0.05, 1.0),
     # -- capacity -------------------------------------------------------------------------
     "capacity.ledger_file": Key("path", "", "-", "A user ledger (the real project list) replacing the shipped plan ledger; see docs/methods.md for the layout."),
@@ -116,12 +128,18 @@ SCHEMA: dict[str, Key] = {
 # One birth-policy effect ([[fertility.effects]] in a scenario file).
 EFFECT_SCHEMA: dict[str, Key] = {
     "name": Key("str", "", "-", "Short label, e.g. three_child_policy."),
-    "onset": Key("float", 2021.5, "decimal year", "Start of the effect (mid-2021 = 2021.5).", 2000.0, 2100.0),
-    "peak": Key("float", 0.0, "children per woman", "Peak additive TFR effect (negative to remove an effect).", -1.0, 1.0, plausible=(-0.3, 0.3)),
-    "ramp_years": Key("float", 1.0, "years", "Years from onset to the peak.", 0.0, 30.0),
-    "plateau_years": Key("float", 0.0, "years", "Years the peak holds.", 0.0, 80.0),
-    "decay_years": Key("float", 0.0, "years", "Years from the end of the plateau down to the lasting effect (0 = the peak lasts).", 0.0, 80.0),
-    "floor": Key("float", 0.0, "children per woman", "Lasting effect after the decay (0 = a pure timing effect).", -1.0, 1.0),
+    "onset": Key("float", 2021.5, "decimal year", "Start of the effect (mid-2021 = 2021.5).", 2000.0, 2100.0,
+                 inert="peak = 0 and (floor = 0 or decay_years = 0)"),
+    "peak": Key("float", 0.0, "children per woman", "Peak additive TFR effect (negative to remove an effect).", -1.0, 1.0, plausible=(-0.3, 0.3),
+                inert="onset > horizon + 0.5 (the effect starts after the last projected year)"),
+    "ramp_years": Key("float", 1.0, "years", "Years from onset to the peak.", 0.0, 30.0,
+                      inert="peak = 0 and (floor = 0 or decay_years = 0), or onset > horizon + 0.5"),
+    "plateau_years": Key("float", 0.0, "years", "Years the peak holds.", 0.0, 80.0,
+                         inert="decay_years = 0, or peak = floor, or onset > horizon + 0.5"),
+    "decay_years": Key("float", 0.0, "years", "Years from the end of the plateau down to the lasting effect (0 = the peak lasts).", 0.0, 80.0,
+                       inert="peak = floor, or onset > horizon + 0.5"),
+    "floor": Key("float", 0.0, "children per woman", "Lasting effect after the decay (0 = a pure timing effect).", -1.0, 1.0,
+                 inert="decay_years = 0, or onset > horizon + 0.5"),
 }
 
 SECTIONS = ("scenario", "projection", "fertility", "mortality", "migration", "demand", "capacity", "stochastic")
@@ -133,15 +151,42 @@ def defaults() -> dict[str, Any]:
     return {name: key.default for name, key in SCHEMA.items()}
 
 
+# Keys valid alone but not together: an error naming both keys (scenario._cross_checks).
+CONSTRAINTS = (
+    "`projection.horizon` > `projection.base_year`",
+    "`migration.taper_end` >= `migration.taper_start`",
+    "`demand.institutional_share_60plus` <= `demand.care_need_share_60plus` (institutional residents are drawn "
+    "from the people in need; both 0 is allowed: no institutional demand)",
+    "`demand.care_need_share_60plus` <= `demand.care_need_cap` (a need curve capped at the cap cannot average more)",
+)
+
+MAX_EXTENDS_DEPTH = 32  # files in one 'extends' chain (the file itself included)
+
+# Rules that keep every combination of valid values running (documented, with a warning).
+RULES_TEXT = (
+    "Life expectancy targets are kept within 30..99 years (the range the Brass relational model on the WPP "
+    "standard reaches in every year); a path that leaves it (e.g. `e0_base = 100` with `sex_gap = 0`, or "
+    "`trend = \"constant\"` with `annual_gain = -1` to 2100) is capped there with a `DemographicWarning`.",
+    "Setting a key to a non-default value where the column *no effect when* applies gives an `InertKeyWarning` "
+    "(a `DemographicWarning`) from `oloy validate`, `om.load_scenario` and `Scenario.with_values`.",
+    "Numbers may be Python or numpy numbers (`np.int64(2060)`); `extends` chains are at most "
+    f"{MAX_EXTENDS_DEPTH} files deep and may not form a cycle.",
+)
+
+
 def markdown_table() -> str:
     """The schema as a Markdown table (for docs/scenarios.md)."""
-    return _table(SCHEMA) + "\n\nEach `[[fertility.effects]]` table:\n\n" + _table(EFFECT_SCHEMA)
+    constraints = "\n".join(f"- {text}" for text in CONSTRAINTS)
+    rules = "\n".join(f"- {text}" for text in RULES_TEXT)
+    return (_table(SCHEMA) + "\n\nEach `[[fertility.effects]]` table:\n\n" + _table(EFFECT_SCHEMA)
+            + "\n\nKeys valid alone but not together (an error naming both):\n\n" + constraints
+            + "\n\nRules:\n\n" + rules)
 
 
 def _table(schema: dict[str, Key]) -> str:
-    lines = ["| key | type | unit | default | valid | description |", "|---|---|---|---|---|---|"]
+    lines = ["| key | type | unit | default | valid | description | no effect when |", "|---|---|---|---|---|---|---|"]
     for name, key in schema.items():
         valid = ", ".join(key.choices) if key.choices else (
             f"{key.minimum:g} .. {key.maximum:g}" if key.minimum is not None else "")
-        lines.append(f"| `{name}` | {key.type} | {key.unit} | `{key.default!r}` | {valid} | {key.doc} |")
+        lines.append(f"| `{name}` | {key.type} | {key.unit} | `{key.default!r}` | {valid} | {key.doc} | {key.inert} |")
     return "\n".join(lines)

@@ -6,6 +6,7 @@ offending rows (numbered as in the file, header = line 1).
 """
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import OloyInputError
+from .textfile import read_utf8
 
 MAX_ROWS_SHOWN = 5
 
@@ -22,16 +24,21 @@ def read_user_csv(path: str | Path, required: Sequence[str], *, what: str = "tab
     path = Path(path)
     if not path.is_file():
         raise OloyInputError(f"{path}: {what} file not found")
+    text = read_utf8(path, what=f"{what} file")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise OloyInputError(f"{path}: cannot be read as a CSV {what} ({error})") from None
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise OloyInputError(f"{path}: cannot be read as a CSV {what} ({error}); expected a header line "
+                             f"with the columns {list(required)} and one row per line") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise OloyInputError(
             f"{path}: missing column(s) {missing}; expected columns {list(required)}, found {list(frame.columns)}"
         )
+    if frame.empty:
+        raise OloyInputError(f"{path}: the {what} has a header but no data rows; expected at least one row "
+                             f"under the columns {list(required)}")
     return frame
 
 

@@ -63,7 +63,7 @@ def test_identical_scenarios_give_identical_numbers(tmp_path):
 
 
 def test_zero_migration_scenario_has_no_migrants():
-    scenario = om.load_scenario("baseline").with_values({"migration.scale": 0.0, "migration.scale_end": 0.0},
+    scenario = om.load_scenario("baseline").with_values({"migration.scale": 0.0},
                                                          name="closed")
     result = om.project(scenario)
     assert np.all(result.net_migration["net_migration"] == 0)
@@ -73,7 +73,7 @@ def test_long_horizon_and_extreme_out_migration_stay_non_negative():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", om.DemographicWarning)
         scenario = om.load_scenario("baseline").with_values(
-            {"projection.horizon": 2100, "migration.basis": "counts", "migration.scale": 5.0, "migration.scale_end": 5.0})
+            {"projection.horizon": 2100, "migration.basis": "counts", "migration.scale": 5.0})
         result = om.project(scenario)
     assert any("plausible range" in str(w.message) for w in caught)
     assert (result.population["population"] >= 0).all()
