@@ -195,6 +195,8 @@ def step(population: np.ndarray, survival: np.ndarray, asfr: np.ndarray, srb: np
         requested = early + late
         early, late, open_start = early * factor, late * factor, open_start * factor[..., 100:]
         at_risk, end = _survive(population, survival, early)
+        np.maximum(at_risk, 0.0, out=at_risk)  # rounding at the emptied cells (no negative deaths)
+        np.multiply(at_risk, survival, out=end)
         births = _births(population, end, early, open_start, asfr, srb)
         end += late
 
@@ -207,7 +209,7 @@ def step(population: np.ndarray, survival: np.ndarray, asfr: np.ndarray, srb: np
         early, late = early.copy(), late.copy()  # they may share memory (migration_parts)
         factor[..., 0] = _capping_factor(births, infant_early, infant_late, survival[..., 0])
         early[..., 0], late[..., 0] = infant_early * factor[..., 0], infant_late * factor[..., 0]
-        at_risk[..., 0] = births + early[..., 0]
+        at_risk[..., 0] = np.maximum(births + early[..., 0], 0.0)
         end[..., 0] = at_risk[..., 0] * survival[..., 0] + late[..., 0]
     if factor is not None:
         np.maximum(end, 0.0, out=end)  # rounding at the capped cells

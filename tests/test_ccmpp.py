@@ -139,15 +139,17 @@ def test_balancing_equation_per_region_and_sex(seed, timing):
     cohort = ccmpp.cohort_shift(base, out["births"])
     np.testing.assert_allclose(out["population"], cohort + out["net_migration"] - out["deaths"], atol=1e-7)
     assert np.all(out["population"] >= 0)
+    assert np.all(out["deaths"] >= 0)
 
 
-def test_extreme_out_migration_is_capped_and_warned():
+@pytest.mark.parametrize("timing", ["half", "start", "end", "even"])
+def test_extreme_out_migration_is_capped_and_warned(timing):
     rng = np.random.default_rng(7)
     base, mx, asfr, srb, _ = _random_inputs(rng, n_years=3)
     migration = np.full((3, 2, N), -1e7)
     with pytest.warns(om.DemographicWarning, match="capped"):
-        out = ccmpp.project_arrays(base, mx, asfr, srb, migration)
-    assert np.all(out["population"] >= 0)
+        out = ccmpp.project_arrays(base, mx, asfr, srb, migration, migration_timing=timing)
+    assert np.all(out["population"] >= 0) and np.all(out["deaths"] >= 0)
     assert np.all(out["population"][1:] < 1e-6)
 
 
