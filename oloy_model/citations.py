@@ -27,7 +27,9 @@ MARKDOWN_LINK = re.compile(r"(?<!!)\[[^\]\n]*\]\(([^)\s]+)\)")
 OUTSIDE = {
     "cites the data brief (not part of the project)": re.compile(r"data[ _-]?brief", re.IGNORECASE),
     "points to shared/ (outside the repository)": re.compile(r"(?<![\w./-])shared/"),
-    "points above the repository (../)": re.compile(r"(?<![\w.])\.\./"),
+    # A path into a folder or file above the repository (``../shared/x``, ``../design.md``);
+    # bare ``..`` or ``../name`` (e.g. attack cases quoted in docs/robustness.md) cite nothing.
+    "points above the repository (../)": re.compile(r"(?<![\w.])\.\./(?:\.\./)*[\w-]+(?:/|\.\w+)"),
     "names a local absolute path": re.compile(r"(?<![\w.:/~-])(?:/(?:work|home|tmp|Users|mnt|root|opt)/|[A-Z]:\\)"),
 }
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
