@@ -47,7 +47,7 @@ def _obs(tmp_path, rows):
     ("532901,2022,people,100,x", r"column 'quantity'.*people"),
     ("532901,2022,population,-5,x", r"column 'value'.*-5"),
     ("532901,2150,population,100,x", r"column 'year'.*2150"),
-    ("532901,2021,births,5000,x", r"duplicated \(region, year, quantity\)"),
+    ("532901,2021,births,5000,x", r"duplicated \(region, year, quantity, basis\)"),
 ])
 def test_bad_observation_rows(tmp_path, row, needle):
     path = _obs(tmp_path, ["532901,2021,births,5000,x", row])
