@@ -44,7 +44,7 @@ import pandas as pd
 from scipy.optimize import least_squares
 
 from .errors import DemographicWarning
-from .observations import PREFECTURE, bundled_observations, combine, comparable, load_observations, model_values
+from .observations import PREFECTURE, ArrayMatcher, bundled_observations, combine, comparable, load_observations
 from .schema import SCHEMA
 
 # Documented tolerances [percent] within which an anchored scenario reproduces an observation:
@@ -186,20 +186,21 @@ def anchor_observations(values) -> pd.DataFrame:
     return observations[usable].reset_index(drop=True)
 
 
-def solve_anchor(simulate: Callable[[np.ndarray], Callable], codes: list[str], observations: pd.DataFrame,
-                 net: np.ndarray, county_scale: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
+def solve_anchor(simulate: Callable[[np.ndarray], dict], codes: list[str], base_year: int,
+                 observations: pd.DataFrame, net: np.ndarray, county_scale: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
     """Anchoring multipliers (R,) and a table of the fit.
 
-    ``simulate(multipliers) -> series provider`` runs the kernel with each county's migration
-    times its multiplier (:func:`oloy_model.observations.array_series`).
+    ``simulate(multipliers) -> kernel arrays`` runs the kernel with each county's migration
+    times its multiplier.
     """
     groups, labels = migration_groups(codes, observations, net)
     if not labels:
         return np.ones(len(codes)), pd.DataFrame()
     observed = observations["value"].to_numpy(float)
+    matcher = ArrayMatcher(observations, codes, base_year)
 
     def predicted(theta: np.ndarray) -> np.ndarray:
-        return model_values(None, observations, series=simulate(county_multipliers(groups, theta))).to_numpy()
+        return matcher.values(simulate(county_multipliers(groups, theta)))
 
     lower, upper = group_bounds(groups, county_scale)
     prior = np.ones(len(labels))

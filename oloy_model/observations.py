@@ -129,13 +129,19 @@ def model_series(result, quantity: str) -> pd.DataFrame:
     return pd.concat([table, prefecture[table.columns]], ignore_index=True)
 
 
+def _interpolated(quantity: str, now: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """Year-end stock or calendar-year flow from 1-November values of t and t+1 (see module)."""
+    if quantity in STOCKS:
+        return np.where(np.isnan(after), now, now + LATE_SHARE * (after - now))
+    return np.where(np.isnan(after), now, (1 - LATE_SHARE) * now + LATE_SHARE * after)
+
+
 def model_values(result, observations: pd.DataFrame, series=None) -> pd.Series:
     """The model's values matching each observation (timing as in the module docstring).
 
-    Rows that are not :func:`comparable` get NaN.
-
-    ``series(quantity) -> DataFrame [region, year, value]`` supplies the model's 1-November
-    values (default: :func:`model_series` of ``result``).
+    Rows that are not :func:`comparable` get NaN. ``series(quantity) -> DataFrame [region,
+    year, value]`` supplies the model's 1-November values (default: :func:`model_series` of
+    ``result``).
     """
     series_of = series or (lambda quantity: model_series(result, quantity))
     out = np.full(len(observations), np.nan)
@@ -146,42 +152,55 @@ def model_values(result, observations: pd.DataFrame, series=None) -> pd.Series:
         series = series_of(quantity).set_index(["region", "year"])["value"]
         now = series.reindex(pd.MultiIndex.from_arrays([rows["region"], rows["year"]])).to_numpy()
         after = series.reindex(pd.MultiIndex.from_arrays([rows["region"], rows["year"] + 1])).to_numpy()
-        if quantity in STOCKS:
-            value = np.where(np.isnan(after), now, now + LATE_SHARE * (after - now))
-        else:
-            value = np.where(np.isnan(after), now, (1 - LATE_SHARE) * now + LATE_SHARE * after)
-        out[observations.index.get_indexer(rows.index)] = value
-    missing = np.isnan(out) & observations["value"].notna().to_numpy() & usable.to_numpy()
+        out[observations.index.get_indexer(rows.index)] = _interpolated(quantity, now, after)
+    _check_inside(observations, out, usable.to_numpy())
+    return pd.Series(out, index=observations.index, name="projected")
+
+
+def _check_inside(observations: pd.DataFrame, out: np.ndarray, usable: np.ndarray) -> None:
+    missing = np.isnan(out) & observations["value"].notna().to_numpy() & usable
     if missing.any():
         bad = observations[missing].head(5)
         raise OloyInputError("observations outside the projection (region, year, quantity): "
                              + "; ".join(f"{r.region}/{r.year}/{r.quantity}" for r in bad.itertuples()))
-    return pd.Series(out, index=observations.index, name="projected")
 
 
-def array_series(arrays: dict, codes: list[str], base_year: int):
-    """A ``series(quantity)`` provider for :func:`model_values` from kernel arrays.
+class ArrayMatcher:
+    """The model's values for fixed observations, straight from kernel arrays (no DataFrames).
 
-    ``arrays`` as returned by :func:`oloy_model.projection.run_kernel` (population
-    [year, region, sex, age] from the base year; births and deaths for the steps after it).
-    Used by calibration and anchoring, which re-run the kernel many times without DataFrames.
+    Calibration and anchoring re-run the kernel hundreds of times; this gathers each
+    observation's 1-November values of t and t+1 by position and interpolates them exactly
+    as :func:`model_values` does. ``observations`` must all be comparable.
     """
-    pop = arrays["population"]
-    years = base_year + np.arange(pop.shape[0])
-    all_codes = list(codes) + [PREFECTURE]
 
-    def frame(values: np.ndarray, frame_years: np.ndarray) -> pd.DataFrame:
-        values = np.concatenate([values, values.sum(axis=1, keepdims=True)], axis=1)  # add the prefecture
-        return pd.DataFrame({"region": np.tile(all_codes, frame_years.size),
-                             "year": np.repeat(frame_years, len(all_codes)), "value": values.reshape(-1)})
+    def __init__(self, observations: pd.DataFrame, codes: list[str], base_year: int):
+        self.observations = observations.reset_index(drop=True)
+        self.region = self.observations["region"].map({c: i for i, c in enumerate(list(codes) + [PREFECTURE])})
+        self.base_year = base_year
+        for quantity in self.observations["quantity"].unique():
+            if quantity not in POPULATION_BANDS and quantity not in ("births", "deaths"):
+                raise OloyInputError(f"calibration cannot use {quantity!r} observations (capacity is not calibrated)")
 
-    def provider(quantity: str) -> pd.DataFrame:
+    def _matrix(self, arrays: dict, quantity: str) -> tuple[np.ndarray, int]:
+        """(region + prefecture, year) values and the year of column 0."""
         if quantity in POPULATION_BANDS:
             low, high = POPULATION_BANDS[quantity]
-            return frame(pop[..., low:high + 1].sum(axis=(-2, -1)), years)
-        if quantity in ("births", "deaths"):
+            values, first = arrays["population"][..., low:high + 1].sum(axis=(-2, -1)), self.base_year
+        else:
             flows = arrays[quantity]
-            return frame(flows.sum(axis=-1) if quantity == "births" else flows.sum(axis=(-2, -1)), years[1:])
-        raise OloyInputError(f"calibration cannot use {quantity!r} observations (capacity is not calibrated)")
+            values, first = (flows.sum(axis=-1) if quantity == "births" else flows.sum(axis=(-2, -1))), self.base_year + 1
+        values = np.concatenate([values, values.sum(axis=1, keepdims=True)], axis=1)  # add the prefecture
+        return np.vstack([values, np.full((1, values.shape[1]), np.nan)]).T, first  # NaN row: beyond the horizon
 
-    return provider
+    def values(self, arrays: dict) -> np.ndarray:
+        out = np.full(len(self.observations), np.nan)
+        for quantity, rows in self.observations.groupby("quantity"):
+            matrix, first = self._matrix(arrays, quantity)
+            last = matrix.shape[1] - 1
+            column = rows["year"].to_numpy() - first
+            column = np.where((column < 0) | (column > last), last, column)  # outside: the NaN row
+            region = self.region[rows.index].to_numpy()
+            now, after = matrix[region, column], matrix[region, np.minimum(column + 1, last)]
+            out[rows.index] = _interpolated(quantity, now, after)
+        _check_inside(self.observations, out, np.ones(len(out), dtype=bool))
+        return out

@@ -171,7 +171,6 @@ def _anchored(inputs: Inputs, v, county_scale: np.ndarray) -> Inputs:
     """Scale county migration so the projection reproduces the official population figures
     (:mod:`oloy_model.anchoring`); the multipliers are kept in ``migration_anchor``."""
     from .anchoring import anchor_observations, solve_anchor
-    from .observations import array_series
 
     observations = anchor_observations(v)
     if observations.empty or not (inputs.migration_rates.any() or inputs.migration_counts.any()):
@@ -180,12 +179,11 @@ def _anchored(inputs: Inputs, v, county_scale: np.ndarray) -> Inputs:
     short = dataclasses.replace(inputs, **{name: getattr(inputs, name)[:steps] for name in TIME_FIELDS})
     timing, base_year = v["projection.migration_timing"], v["projection.base_year"]
 
-    def simulate(multipliers: np.ndarray):
-        return array_series(run_kernel(scaled_migration(short, multipliers), migration_timing=timing),
-                            inputs.codes, base_year)
+    def simulate(multipliers: np.ndarray) -> dict:
+        return run_kernel(scaled_migration(short, multipliers), migration_timing=timing)
 
     first = inputs.migration_counts[0] + inputs.migration_rates[0] * at_risk(inputs.base)
-    multipliers, _ = solve_anchor(simulate, inputs.codes, observations, first.sum(axis=(1, 2)), county_scale)
+    multipliers, _ = solve_anchor(simulate, inputs.codes, base_year, observations, first.sum(axis=(1, 2)), county_scale)
     return dataclasses.replace(scaled_migration(inputs, multipliers), migration_anchor=multipliers)
 
 

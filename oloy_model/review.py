@@ -43,6 +43,7 @@ order matters a little (interactions go to the later component); it is fixed and
 from __future__ import annotations
 
 import dataclasses
+import functools
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,7 +57,7 @@ from .anchoring import bounded_fit, county_multipliers, group_bounds, migration_
 from .ccmpp import survival_from_mx
 from .errors import DemographicWarning, OloyInputError
 from .migration import at_risk
-from .observations import PREFECTURE, array_series, comparable, model_values, not_comparable_reason
+from .observations import PREFECTURE, ArrayMatcher, comparable, model_values, not_comparable_reason
 from .projection import Inputs, build_inputs, run_kernel, scaled_migration, tfr_paths
 from .result import Result, run
 from .scenario import Scenario, load_scenario
@@ -168,20 +169,27 @@ class _FastModel:
         self.exposure = self.inputs.base[:, 0, :] @ self.schedule
         self.county_scale = np.array([self.values["migration.county_scale"].get(c, 1.0) for c in self.inputs.codes])
 
-    def inputs_for(self, f: float, d: float, m: np.ndarray) -> Inputs:
+    @functools.lru_cache(maxsize=8)  # the finite-difference Jacobian repeats f and d across columns
+    def _fertility(self, f: float) -> tuple[np.ndarray, np.ndarray]:
         v = self.values | {"fertility.level_ratio": self.ratio0 * f}
         tfr = tfr_paths(self.inputs.years, self.inputs.codes, v, exposure=self.exposure)
-        gap = None if v["mortality.sex_gap"] == "auto" else v["mortality.sex_gap"]
-        srb = self.inputs.srb[0]
-        mx = estimates.mortality_rates(self.inputs.years, e0_base=v["mortality.e0_base"] + d,
-                                       base_year=v["projection.base_year"], sex_gap=gap, srb=srb,
-                                       trend=v["mortality.trend"], annual_gain=v["mortality.annual_gain"])
-        return dataclasses.replace(scaled_migration(self.inputs, m), survival=survival_from_mx(mx),
-                                   asfr=fertility.asfr(tfr, self.schedule), tfr=tfr)
+        return tfr, fertility.asfr(tfr, self.schedule)
 
-    def series(self, f: float, d: float, m: np.ndarray):
-        arrays = run_kernel(self.inputs_for(f, d, m), migration_timing=self.values["projection.migration_timing"])
-        return array_series(arrays, self.inputs.codes, self.values["projection.base_year"])
+    @functools.lru_cache(maxsize=8)
+    def _survival(self, d: float) -> np.ndarray:
+        v = self.values
+        gap = None if v["mortality.sex_gap"] == "auto" else v["mortality.sex_gap"]
+        mx = estimates.mortality_rates(self.inputs.years, e0_base=v["mortality.e0_base"] + d,
+                                       base_year=v["projection.base_year"], sex_gap=gap, srb=self.inputs.srb[0],
+                                       trend=v["mortality.trend"], annual_gain=v["mortality.annual_gain"])
+        return survival_from_mx(mx)
+
+    def inputs_for(self, f: float, d: float, m: np.ndarray) -> Inputs:
+        tfr, asfr = self._fertility(float(f))
+        return dataclasses.replace(scaled_migration(self.inputs, m), survival=self._survival(float(d)), asfr=asfr, tfr=tfr)
+
+    def arrays(self, f: float, d: float, m: np.ndarray) -> dict:
+        return run_kernel(self.inputs_for(f, d, m), migration_timing=self.values["projection.migration_timing"])
 
 
 INFORMATIVE = {"fertility": ("births", "population_0_2"), "mortality": ("deaths", "population_60plus"),
@@ -254,9 +262,10 @@ def calibrate(scenario: Scenario | str, observations: pd.DataFrame, *, fertility
         space = _parameter_space(model, demographic, {"fertility": fertility_level, "mortality": mortality_level,
                                                       "migration": migration}, first.sum(axis=(1, 2)))
         observed = demographic["value"].to_numpy(float)
+        matcher = ArrayMatcher(demographic, list(model.inputs.codes), scenario["projection.base_year"])
 
         def predicted(theta: np.ndarray) -> np.ndarray:
-            return model_values(None, demographic, series=model.series(*_unpack(space, theta))).to_numpy()
+            return matcher.values(model.arrays(*_unpack(space, theta)))
 
         before = predicted(space["prior"])
         if len(space["names"]) == 0:
@@ -284,9 +293,9 @@ def _bound_hits(space: dict, fit) -> list[str]:
         if low or high:
             hits.append(f"{label}: {value:.4g} on its {'lower' if low else 'upper'} bound "
                         f"[{lower:.4g}, {upper:.4g}] (the schema's valid range)")
-    for hit in hits:
-        warnings.warn(f"calibrate: {hit}; the observations ask for more than this component can give",
-                      DemographicWarning, stacklevel=4)
+    if hits:
+        warnings.warn(f"calibrate: {len(hits)} parameter(s) ended on a bound of the schema's range (the observations "
+                      "ask for more than these components can give): " + "; ".join(hits), DemographicWarning, stacklevel=4)
     return hits
 
 
