@@ -71,7 +71,7 @@ def _checked(frame: pd.DataFrame, path, years: tuple[int, int]) -> pd.DataFrame:
     text = frame["value"].astype(str).str.strip()
     blank = text.isin(["", "nan"])
     numbers = to_number(frame.assign(value=text.where(~blank, "0")), "value", path, minimum=0)
-    frame["value"] = numbers.where(~blank, np.nan)
+    frame["value"] = numbers.astype(float).where(~blank, np.nan)
     check_unique(frame, ["region", "year", "quantity", "basis"], path)
     if "source" not in frame.columns:
         frame["source"] = str(Path(path).name)

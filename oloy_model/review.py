@@ -233,7 +233,7 @@ def _unpack(space: dict, theta: np.ndarray) -> tuple[float, float, np.ndarray]:
 
 
 def calibrate(scenario: Scenario | str, observations: pd.DataFrame, *, fertility_level: bool = True,
-              mortality_level: bool = True, migration: bool = True, regularisation: float = 1e-6) -> Calibration:
+              mortality_level: bool = True, migration: bool = True, regularisation: float = 1e-8) -> Calibration:
     """Adjust fertility level, mortality level and county migration to reproduce observations.
 
     Parameters
@@ -330,9 +330,11 @@ def _calibrated_scenario(scenario: Scenario, model: _FastModel, parameters: tupl
     f, d, m = parameters
     county_scale = {code: float(scale * multiplier)
                     for code, scale, multiplier in zip(model.inputs.codes, model.county_scale, m)}
-    changes = {"fertility.level_ratio": float(model.ratio0 * f),
-               "mortality.e0_base": float(model.values["mortality.e0_base"] + d),
-               "migration.county_scale": county_scale, "migration.anchor": "none"}
+    changes = {"migration.county_scale": county_scale, "migration.anchor": "none"}
+    if f != 1.0:  # an unfitted component keeps the scenario's own value (e.g. "auto")
+        changes["fertility.level_ratio"] = float(model.ratio0 * f)
+    if d != 0.0:
+        changes["mortality.e0_base"] = float(model.values["mortality.e0_base"] + d)
     return scenario.with_values(changes, name=f"{scenario.name}_rebased")
 
 
