@@ -180,3 +180,26 @@ def test_population_totals_alone_leave_fertility_at_its_prior(factor):
         assert len(calibration.bound_hits) == 1 and "out-migration counties" in calibration.bound_hits[0]
         assert calibration.fit["pe_after"].abs().max() < calibration.fit["pe_before"].abs().max()
         assert parameters.set_index("region").loc["532901", "calibrated"] == 1.0
+
+
+def test_one_command_with_next_years_figures(tmp_path):
+    from oloy_model.cli import main
+
+    path = _obs(tmp_path, "region,year,quantity,value,basis,source\n"
+                          "532900,2024,population,3338000,resident,2024 bulletin\n"
+                          "532900,2024,registered_population,3640000,registered,2024 bulletin\n")
+    out = tmp_path / "out"
+    assert main(["run", "baseline", "--no-figures", "--observations", str(path), "--out", str(out)]) == 0
+    table = pd.read_excel(out / "oloy_results.xlsx", sheet_name="official_statistics")
+    row = table[(table.year == 2024) & (table.quantity == "population")].iloc[0]
+    assert abs(row["error_pct"]) <= 0.3 and "within tolerance" in row["status"]
+    assert table.loc[table.basis == "registered", "status"].str.startswith("not comparable").all()
+    assert (table.year == 2023).any()  # the bundled figures stay
+
+
+def test_bad_observations_file_exits_2(tmp_path, capsys):
+    from oloy_model.cli import main
+
+    path = _obs(tmp_path, "region,year,quantity,value,basis\n532900,2024,population,3338000,census\n")
+    assert main(["run", "baseline", "--no-figures", "--observations", str(path), "--out", str(tmp_path / "o")]) == 2
+    assert "column 'basis'" in capsys.readouterr().err
