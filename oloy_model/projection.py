@@ -154,7 +154,13 @@ def _build_inputs_cached(_hash: str, scenario: Scenario) -> Inputs:
         counts = factor * migration["counts"][order][None]
     inputs = Inputs(codes, years, base, survival, fertility.asfr(tfr, schedule), np.full(years.size, srb_value),
                     rates, counts, tfr, e0, scale)
-    return _anchored(inputs, v, county_scale) if v["migration.anchor"] == "observations" else inputs
+    if v["migration.anchor"] != "observations":
+        return inputs
+    # Anchor under status-quo fertility: birth-policy effects, offsets and the high/low variants
+    # are added on top, so a scenario differs from its anchored base only by what it states.
+    status_quo = dict(v) | {"fertility.effects": (), "fertility.tfr_offset": 0.0, "fertility.tfr_variant": "medium"}
+    reference = fertility.asfr(tfr_paths(years, codes, status_quo, exposure=base[:, 0, :] @ schedule), schedule)
+    return _anchored(inputs, v, county_scale, reference)
 
 
 TIME_FIELDS = ("years", "survival", "asfr", "srb", "migration_rates", "migration_counts", "tfr", "e0", "migration_scale")
@@ -167,9 +173,10 @@ def scaled_migration(inputs: Inputs, multipliers: np.ndarray) -> Inputs:
                                migration_counts=inputs.migration_counts * factor)
 
 
-def _anchored(inputs: Inputs, v, county_scale: np.ndarray) -> Inputs:
+def _anchored(inputs: Inputs, v, county_scale: np.ndarray, reference_asfr: np.ndarray) -> Inputs:
     """Scale county migration so the projection reproduces the official population figures
-    (:mod:`oloy_model.anchoring`); the multipliers are kept in ``migration_anchor``."""
+    (:mod:`oloy_model.anchoring`) under the status-quo fertility ``reference_asfr``; the
+    multipliers are kept in ``migration_anchor``."""
     from .anchoring import anchor_observations, solve_anchor
 
     observations = anchor_observations(v)
@@ -177,6 +184,7 @@ def _anchored(inputs: Inputs, v, county_scale: np.ndarray) -> Inputs:
         return inputs
     steps = int(min(observations["year"].max() + 1, inputs.years[-1]) - v["projection.base_year"])
     short = dataclasses.replace(inputs, **{name: getattr(inputs, name)[:steps] for name in TIME_FIELDS})
+    short = dataclasses.replace(short, asfr=reference_asfr[:steps])
     timing, base_year = v["projection.migration_timing"], v["projection.base_year"]
 
     def simulate(multipliers: np.ndarray) -> dict:

@@ -80,6 +80,18 @@ def test_scenarios_extending_baseline_inherit_the_anchoring():
     assert om.load_scenario("migration_taper")["migration.anchor"] == "none"
 
 
+def test_policy_scenarios_share_the_baselines_anchor(baseline):
+    # The anchor is solved under status-quo fertility: a birth-policy scenario differs from the
+    # baseline only by its births, and still reproduces the 2023 figure within its tolerance.
+    def anchor(projection):
+        return projection.assumptions.query("quantity == 'migration_anchor'").groupby("region")["value"].first()
+
+    policy = om.project("three_child_support")
+    pd.testing.assert_series_equal(anchor(policy), anchor(baseline.projection))
+    total = policy.total("population", by=("year",)).set_index("year")["population"]
+    assert total[2023] + 2 / 12 * (total[2024] - total[2023]) == pytest.approx(3_342_000, rel=0.003)
+
+
 def _obs(tmp_path, text):
     path = tmp_path / "bulletin.csv"
     path.write_text(text, encoding="utf-8")
