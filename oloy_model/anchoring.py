@@ -25,7 +25,7 @@ by any county_scale the scenario already sets), so no county's migration reverse
 level is held from the first projected year on (one number per group: the observations do
 not identify a path). Method: the bounded least squares of :func:`bounded_fit` on the
 relative errors. References: Smith, Tayman & Swanson (2013), *A Practitioner's Guide to
-State and Local Population Projections*, ch. 7 and 13 (adjusting projections to post-census
+State and Local Population Projections*, Springer (adjusting projections to post-census
 estimates); Wilson (2012), "Forecast accuracy and uncertainty of Australian Bureau of
 Statistics state and territory population projections", IJPR (jump-off and recent-trend
 errors dominate short-term error).
