@@ -215,3 +215,17 @@ def test_bad_observations_file_exits_2(tmp_path, capsys):
     path = _obs(tmp_path, "region,year,quantity,value,basis\n532900,2024,population,3338000,census\n")
     assert main(["run", "baseline", "--no-figures", "--observations", str(path), "--out", str(tmp_path / "o")]) == 2
     assert "column 'basis'" in capsys.readouterr().err
+
+
+def test_report_section_states_what_anchoring_changed(baseline):
+    from oloy_model.report import official_section
+
+    caption, paragraph, tables = official_section([baseline])
+    assert "registered" in caption
+    official, changes = tables[0][1], tables[1][1]
+    assert len(official) == len(bundled_observations())
+    assert official["model"].isna().sum() == (~comparable(bundled_observations())).sum()
+    row = changes.set_index(["item", "year"]).loc[("population (31 Dec)", 2023)]
+    # The paragraph is computed from the table: both 31 December 2023 values appear in it.
+    assert f"{row['anchored']:,.0f}" in paragraph and f"{row['previous']:,.0f}" in paragraph
+    assert {"gap elderly_beds (norm)", "gap childcare_places (uptake)"} <= set(changes["item"])
