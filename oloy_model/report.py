@@ -98,7 +98,8 @@ def official_section(results: Sequence[Result]) -> tuple[str, str, list[tuple[st
     the baseline before and after anchoring (computed, with the same scenario not anchored)."""
     from .official import change_paragraph, change_table, comparison_table, unanchored
 
-    anchored = [r for r in results if r.scenario["migration.anchor"] != "none"]
+    anchored = [r for r in results  # anchoring switched on and something to scale (not zero_migration)
+                if (r.projection.assumptions["quantity"] == "migration_anchor").any()]
     shown = next((r for r in anchored if r.scenario.name == "baseline"), anchored[0] if anchored else results[0])
     comparison = comparison_table(shown).drop(columns=["scenario"])
     comparison = comparison.round({"model": 0, "error": 0, "error_pct": 2})
