@@ -179,7 +179,10 @@ def test_rebase_cases_are_safe(baseline, case):
 def test_population_totals_alone_leave_fertility_at_its_prior(factor):
     observations = bundled_observations()
     observations.loc[observations.quantity == "population", "value"] *= factor
-    calibration = om.calibrate("baseline", observations)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        calibration = om.calibrate("baseline", observations)
+    assert len(caught) == len(calibration.bound_hits)  # the bound hit is announced once, nothing else
     parameters = calibration.parameters.set_index("parameter")
     assert parameters.loc["fertility_level_multiplier", "calibrated"] == 1.0
     assert parameters.loc["e0_shift_years", "calibrated"] == 0.0
