@@ -50,8 +50,13 @@ def _run(args: argparse.Namespace) -> int:
     names = args.scenarios or list_scenarios()
     if args.draws < 0:
         raise OloyInputError(f"--draws {args.draws}; expected a whole number >= 0")
+    observations = Path(args.observations) if args.observations else None
+    if observations is not None:
+        from .observations import load_observations
+
+        load_observations(observations)  # a bad file fails before any work, naming the row
     folder = run_scenarios(names, Path(args.out), force=args.force, figures=not args.no_figures,
-                           draws=args.draws, seed=args.seed)
+                           draws=args.draws, seed=args.seed, observations=observations)
     print(f"wrote {folder}")
     return 0
 
@@ -110,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-figures", action="store_true", help="skip the figures and the report (faster)")
     run.add_argument("--draws", type=int, default=0, help="stochastic draws per scenario (0 = deterministic only)")
     run.add_argument("--seed", type=int, default=1, help="random seed of the draws (same seed, same bytes)")
+    run.add_argument("--observations", default="", help="CSV of newer official figures (observations layout, with "
+                     "basis): added to the bundled ones, re-anchors anchored scenarios, shown beside the model")
     run.set_defaults(handler=_run)
     validate = commands.add_parser("validate", help="check scenario files; exit 0 when all are valid, else 2")
     validate.add_argument("scenarios", nargs="+", help="bundled names or TOML paths")

@@ -8,6 +8,7 @@ t are used for that step (ten of its twelve months fall in t).
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import warnings
 from dataclasses import dataclass
@@ -38,7 +39,8 @@ class Projection:
     net_migration : DataFrame [scenario, region, year, sex, age, net_migration]
     assumptions : DataFrame [scenario, region, year, quantity, value]
         The paths used: ``tfr`` by region, ``e0_female`` / ``e0_male`` and ``srb``
-        (region ``532900``), ``migration_scale``.
+        (region ``532900``), ``migration_scale``; ``migration_anchor`` by region when the
+        scenario is anchored (the multiplier on each county's 2010-2020 schedule).
     """
 
     scenario: Scenario
@@ -70,6 +72,7 @@ class Inputs:
     tfr: np.ndarray  # (T, R)
     e0: np.ndarray  # (T, 2)
     migration_scale: np.ndarray  # (T,)
+    migration_anchor: np.ndarray | None = None  # (R,) anchoring multipliers (None = not anchored)
 
 
 def _base_cube(values) -> tuple[list[str], np.ndarray]:
@@ -150,8 +153,47 @@ def _build_inputs_cached(_hash: str, scenario: Scenario) -> Inputs:
         rates = factor * migration["rates"][order][None]
     else:
         counts = factor * migration["counts"][order][None]
-    return Inputs(codes, years, base, survival, fertility.asfr(tfr, schedule), np.full(years.size, srb_value),
-                  rates, counts, tfr, e0, scale)
+    inputs = Inputs(codes, years, base, survival, fertility.asfr(tfr, schedule), np.full(years.size, srb_value),
+                    rates, counts, tfr, e0, scale)
+    if v["migration.anchor"] != "observations":
+        return inputs
+    # Anchor under status-quo fertility: birth-policy effects, offsets and the high/low variants
+    # are added on top, so a scenario differs from its anchored base only by what it states.
+    status_quo = dict(v) | {"fertility.effects": (), "fertility.tfr_offset": 0.0, "fertility.tfr_variant": "medium"}
+    reference = fertility.asfr(tfr_paths(years, codes, status_quo, exposure=base[:, 0, :] @ schedule), schedule)
+    return _anchored(inputs, v, county_scale, reference)
+
+
+TIME_FIELDS = ("years", "survival", "asfr", "srb", "migration_rates", "migration_counts", "tfr", "e0", "migration_scale")
+
+
+def scaled_migration(inputs: Inputs, multipliers: np.ndarray) -> Inputs:
+    """Inputs with each region's net migration times ``multipliers`` (R,)."""
+    factor = np.asarray(multipliers, dtype=float)[None, :, None, None]
+    return dataclasses.replace(inputs, migration_rates=inputs.migration_rates * factor,
+                               migration_counts=inputs.migration_counts * factor)
+
+
+def _anchored(inputs: Inputs, v, county_scale: np.ndarray, reference_asfr: np.ndarray) -> Inputs:
+    """Scale county migration so the projection reproduces the official population figures
+    (:mod:`oloy_model.anchoring`) under the status-quo fertility ``reference_asfr``; the
+    multipliers are kept in ``migration_anchor``."""
+    from .anchoring import anchor_observations, solve_anchor
+
+    observations = anchor_observations(v)
+    if observations.empty or not (inputs.migration_rates.any() or inputs.migration_counts.any()):
+        return inputs
+    steps = int(min(observations["year"].max() + 1, inputs.years[-1]) - v["projection.base_year"])
+    short = dataclasses.replace(inputs, **{name: getattr(inputs, name)[:steps] for name in TIME_FIELDS})
+    short = dataclasses.replace(short, asfr=reference_asfr[:steps])
+    timing, base_year = v["projection.migration_timing"], v["projection.base_year"]
+
+    def simulate(multipliers: np.ndarray) -> dict:
+        return run_kernel(scaled_migration(short, multipliers), migration_timing=timing)
+
+    first = inputs.migration_counts[0] + inputs.migration_rates[0] * at_risk(inputs.base)
+    multipliers, _ = solve_anchor(simulate, inputs.codes, base_year, observations, first.sum(axis=(1, 2)), county_scale)
+    return dataclasses.replace(scaled_migration(inputs, multipliers), migration_anchor=multipliers)
 
 
 def run_kernel(inputs: Inputs, *, migration_timing: str = "half") -> dict[str, np.ndarray]:
@@ -244,6 +286,9 @@ def _assumptions(inputs: Inputs, name: str) -> pd.DataFrame:
     rows.append(pd.DataFrame({"region": "532900", "year": inputs.years, "quantity": "srb", "value": inputs.srb}))
     rows.append(pd.DataFrame({"region": "532900", "year": inputs.years, "quantity": "migration_scale",
                               "value": inputs.migration_scale}))
+    if inputs.migration_anchor is not None:
+        rows += [pd.DataFrame({"region": code, "year": inputs.years, "quantity": "migration_anchor",
+                               "value": inputs.migration_anchor[r]}) for r, code in enumerate(inputs.codes)]
     table = pd.concat(rows, ignore_index=True)
     table.insert(0, "scenario", name)
     return table

@@ -140,6 +140,28 @@ def estimates_tables() -> list[tuple[str, pd.DataFrame]]:
     ]
 
 
+def official_section(results: Sequence[Result]) -> tuple[str, str, list[tuple[str, pd.DataFrame]]]:
+    """Caption, the anchoring paragraph and tables: official figures beside the baseline, and
+    the baseline before and after anchoring (computed, with the same scenario not anchored)."""
+    from .official import change_paragraph, change_table, comparison_table, unanchored
+
+    anchored = [r for r in results  # anchoring switched on and something to scale (not zero_migration)
+                if (r.projection.assumptions["quantity"] == "migration_anchor").any()]
+    shown = next((r for r in anchored if r.scenario.name == "baseline"), anchored[0] if anchored else results[0])
+    comparison = comparison_table(shown).drop(columns=["scenario"])
+    comparison = comparison.round({"model": 0, "error": 0, "error_pct": 2})
+    caption = (f"官方统计对照 Official statistics beside the model ({shown.scenario.name}): the model's value at the same "
+               "moment (31 December stocks, calendar-year flows, interpolated from 1 November) and basis; error = "
+               "model − observed [persons, %]; registered-basis rows (户籍) are shown but not comparable.")
+    tables = [("官方统计 Official figures beside the model", comparison)]
+    if not anchored:
+        return caption, "No scenario in this run is anchored to the official figures (migration.anchor = 'none').", tables
+    changes = change_table(unanchored(shown), shown)
+    tables.append(("锚定前后 The baseline before (2010-2020 migration continued) and after anchoring, prefecture",
+                   changes.round({"previous": 0, "anchored": 0, "change": 0, "change_pct": 2})))
+    return caption, change_paragraph(changes, shown), tables
+
+
 def _image_html(path: Path) -> str:
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
@@ -227,6 +249,13 @@ def build_report(results: Sequence[Result], figure_index: pd.DataFrame, figure_f
              "take-up ÷ occupancy. County splits of the plan's capacity are estimates (the project lists are not public).")
     html_parts += [f"<p class='note'>{html.escape(intro)}</p>", _table_html(provenance)]
     md += [intro, "", _table_md(provenance), ""]
+    caption, paragraph, official_tables = official_section(results)
+    html_parts += ["<h2>官方统计与锚定 Official statistics and the anchored baseline</h2>",
+                   f"<p class='note'>{html.escape(caption)}</p>", f"<p>{html.escape(paragraph)}</p>"]
+    md += ["## 官方统计与锚定 Official statistics and the anchored baseline", "", caption, "", paragraph, ""]
+    for title, table in official_tables:
+        html_parts += [f"<h3>{html.escape(title)}</h3>", _table_html(table)]
+        md += [f"### {title}", "", _table_md(table), ""]
     html_parts.append("<h2>全部情景 All scenarios</h2>")
     md += ["## 全部情景 All scenarios", ""]
     for name, title in _figures_for(figure_index, "all"):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .official import comparison_table
 from .output import write_csv, write_folder_atomically, write_manifest, write_xlsx
 from .population import regions
 from .result import Result, run
@@ -63,9 +64,18 @@ def write_scenario_tables(result: Result, folder: Path) -> pd.DataFrame:
 
 
 def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False, figures: bool = True,
-                  draws: int = 0, seed: int = 1, progress: Callable[[str], None] | None = None) -> Path:
-    """Load, project and write every scenario; the folder appears only when all succeeded."""
+                  draws: int = 0, seed: int = 1, progress: Callable[[str], None] | None = None,
+                  observations: Path | None = None) -> Path:
+    """Load, project and write every scenario; the folder appears only when all succeeded.
+
+    ``observations``: a file of official figures (observations layout) added to the bundled
+    ones: anchored scenarios re-anchor to them and every scenario is evaluated against them.
+    """
     scenarios: list[Scenario] = [load_scenario(name) for name in names]  # validate all before any work
+    if observations is not None:
+        path = str(Path(observations).resolve())
+        scenarios = [s.with_values({"migration.anchor_file": path, "projection.observations_file": path})
+                     for s in scenarios]
     seen: dict[str, str] = {}
     for scenario in scenarios:
         key = name_key(scenario.name)  # names equal up to case are one folder on Windows and macOS
@@ -137,6 +147,7 @@ def workbook_sheets(results: Sequence[Result], combined: pd.DataFrame) -> tuple[
         "population_summary": wide_summary(combined),
         "unit_costs": results[0].unit_costs,
         "plan_checks": results[0].checks,
+        "official_statistics": pd.concat([comparison_table(r) for r in results], ignore_index=True),
     }
     notes = {
         "gaps": "Gap = demand - capacity [beds or places]; positive = shortfall. Bases: norm (the plan's ratios) and "
@@ -147,6 +158,9 @@ def workbook_sheets(results: Sequence[Result], combined: pd.DataFrame) -> tuple[
                               "scenario, county and year (population at 1 November; flows of the year ending then).",
         "unit_costs": "The plan's own unit costs [10k yuan per place] = investment / places.",
         "plan_checks": "The plan's figures recomputed from the census; inconsistencies are reported, not resolved.",
+        "official_statistics": "Every official figure (data/observations plus the scenario's own files) beside each "
+                               "scenario's value at the same moment and basis; error = model - observed [persons, %]. "
+                               "Registered-basis (户籍) rows are shown, not comparable, never fitted.",
     }
     return sheets, notes
 

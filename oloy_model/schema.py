@@ -83,6 +83,9 @@ SCHEMA: dict[str, Key] = {
                                   inert="scale_end = scale"),
     "migration.taper_end": Key("int", 2020, "year", "Year the taper ends (the multiplier then stays at scale_end); must be >= taper_start.", 2020, 2100,
                                 inert="scale_end = scale"),
+    "migration.anchor": Key("choice", "none", "-", "Anchor the post-census migration level to the official population figures: 'observations' re-estimates county multipliers so the projection reproduces the resident-basis population rows of data/observations (plus anchor_file) from the base year on (docs/methods.md, Anchoring); 'none' continues the 2010-2020 schedule.",
+                            choices=("none", "observations")),
+    "migration.anchor_file": Key("path", "", "-", "Optional extra official figures (observations layout, with basis) added to the bundled ones for anchoring; a row with the same region, year, quantity and basis replaces the bundled one."),
     # -- demand ---------------------------------------------------------------------------
     "demand.elderly_beds_per_1000_2020": Key("float", 20.0, "beds per 1,000 aged 60+", "Norm path point 2020 (plan baseline: 20).", 0.0, 200.0),
     "demand.elderly_beds_per_1000_2025": Key("float", 25.0, "beds per 1,000 aged 60+", "Norm path point 2025 (plan target: 25).", 0.0, 200.0, plausible=(10.0, 60.0)),

@@ -260,6 +260,33 @@ BULLETIN_2020 = [
 ]
 
 
+# Post-census official statistics (shared/data/observations/dali_official.csv): the address
+# each figure was seen at becomes a source id of data/sources.csv (same order as the rows).
+OBSERVATION_SOURCES = {
+    "https://stats.yn.gov.cn/Pages_21_2213.aspx": "yn_stats_sample2015",
+    "zh.wikipedia list of Yunnan prefectures": "dali_registered_2020_mirror",
+    "https://www.ym97.com/wuliu/182049.shtml": "dali_overview_2021_mirror",
+    "https://en.wikipedia.org/wiki/Dali_Bai_Autonomous_Prefecture": "dali_resident_2023_mirror",
+    "http://km.2233323.com/kmxw/4537.html": "dali_city_bulletin_2021_copy",
+}
+OBSERVATION_COLUMNS = ["region", "year", "quantity", "value", "source", "basis", "quality", "moment", "quote", "address"]
+
+
+def official_observations(shared: Path) -> pd.DataFrame:
+    """The post-census figures in the observations layout (``om.load_observations``) plus
+    ``basis`` (resident / registered), ``quality``, ``moment``, the quoted words and the address."""
+    frame = pd.read_csv(shared / "observations" / "dali_official.csv", dtype={"region": str})
+    ids = []
+    for address in frame["source"]:
+        matches = [sid for prefix, sid in OBSERVATION_SOURCES.items() if str(address).startswith(prefix)]
+        if len(matches) != 1:
+            raise ValueError(f"observation source without a source id: {address!r}")
+        ids.append(matches[0])
+    frame = frame.rename(columns={"source": "address"}).assign(source=ids)
+    # The year-end moment is the layout's default timing; the 2015 sample keeps its own date.
+    return frame[OBSERVATION_COLUMNS]
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
@@ -301,6 +328,7 @@ def main() -> None:
             write_csv(frame, DATA / "wpp2024" / f"{name}.csv")
         write_csv(wpp2019_population(shared), DATA / "wpp2019" / "population5.csv")
         write_csv(pd.DataFrame(COLUMNS_ZH), DATA / "columns_zh.csv")
+        write_csv(official_observations(shared), DATA / "observations" / "dali_official.csv")
     write_manifest(DATA)
 
 

@@ -47,7 +47,7 @@ def test_every_row_has_source_and_quality():
         used = {s for cell in table["source"] for s in str(cell).split(";")}
         assert used <= sources, (relative, used - sources)
         tags = {t for cell in table["quality"] for t in str(cell).split(";")}
-        assert tags <= {"official", "mirror", "derived", "UN", "estimated", "assumption"}, relative
+        assert tags <= {"official", "mirror", "secondary", "derived", "UN", "estimated", "assumption"}, relative
 
 
 def test_counties_sum_to_prefecture_in_every_cell():
