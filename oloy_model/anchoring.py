@@ -182,8 +182,13 @@ def anchor_observations(values) -> pd.DataFrame:
         observations = combine(observations, load_observations(values["migration.anchor_file"]))
     usable = comparable(observations, values["projection.base_year"]) & (observations["quantity"] == "population")
     usable &= observations["value"].notna() & (observations["value"] > 0)
-    usable &= observations["year"] < values["projection.horizon"]
     return observations[usable].reset_index(drop=True)
+
+
+def anchor_horizon(observations: pd.DataFrame) -> int:
+    """The last year a projection must reach to reproduce ``observations`` (a year-end
+    figure of year t is interpolated between 1 November of t and of t + 1)."""
+    return int(observations["year"].max()) + 1
 
 
 def solve_anchor(simulate: Callable[[np.ndarray], dict], codes: list[str], base_year: int,

@@ -189,7 +189,10 @@ def step(population: np.ndarray, survival: np.ndarray, asfr: np.ndarray, srb: np
     births = _births(population, end, early, open_start, asfr, srb)  # before the late migrants join
     end += late
     factor = None
-    if end[..., 1:].min(initial=0.0) < 0.0 or at_risk[..., 1:].min(initial=0.0) < 0.0:
+    # With survival > 0 a negative cohort at risk shows in the end population too, except under
+    # "even", whose early and late parts of a cell come from different ages (signs may differ).
+    if end[..., 1:].min(initial=0.0) < 0.0 or (
+            migration_timing == "even" and at_risk[..., 1:].min(initial=0.0) < 0.0):
         factor = _capping_factor(at_risk - early, early, late, survival)
         factor[..., 0] = 1.0
         requested = early + late
@@ -197,7 +200,7 @@ def step(population: np.ndarray, survival: np.ndarray, asfr: np.ndarray, srb: np
         at_risk, end = _survive(population, survival, early)
         np.maximum(at_risk, 0.0, out=at_risk)  # rounding at the emptied cells (no negative deaths)
         np.multiply(at_risk, survival, out=end)
-        births = _births(population, end, early, open_start, asfr, srb)
+        births = _births(population, end, early, open_start, asfr, srb, clamp=True)
         end += late
 
     infant_early, infant_late = early[..., 0].copy(), late[..., 0].copy()
@@ -242,13 +245,15 @@ def _survive(population: np.ndarray, survival: np.ndarray, early: np.ndarray) ->
 
 
 def _births(population: np.ndarray, survivors: np.ndarray, early: np.ndarray, open_start: np.ndarray,
-            asfr: np.ndarray, srb: np.ndarray | float) -> np.ndarray:
+            asfr: np.ndarray, srb: np.ndarray | float, clamp: bool = False) -> np.ndarray:
     """Births by sex (..., 2): asfr x the mean of the women at the start, with the early
     migrants at their age at the start, and the women surviving to the end before the late
     migrants (Preston et al. 2001, eq. 6.5)."""
     exposure = population[..., FEMALE, :] + survivors[..., FEMALE, :]
     exposure[..., 0:99] += early[..., FEMALE, 1:100]
     exposure[..., 99:101] += open_start[..., FEMALE, :]
+    if clamp:
+        np.maximum(exposure, 0.0, out=exposure)  # rounding where out-migrants empty a cohort
     total = np.sum(asfr * exposure, axis=-1) * 0.5
     male_share = np.asarray(srb, dtype=float) / (1.0 + np.asarray(srb, dtype=float))
     return np.stack([total * (1.0 - male_share), total * male_share], axis=-1)

@@ -102,12 +102,14 @@ def comparable(observations: pd.DataFrame, base_year: int = 2020) -> pd.Series:
             & (observations["year"] >= base_year))
 
 
-def not_comparable_reason(row, base_year: int = 2020) -> str:
+def not_comparable_reason(row, base_year: int = 2020, horizon: int | None = None) -> str:
     """Why a row is shown but not compared (empty when it is comparable)."""
     if row["basis"] != "resident" or row["quantity"] == "registered_population":
         return "registered basis (户籍): not comparable with the resident population; not fitted"
     if row["year"] < base_year:
         return f"before the base year {base_year}: evidence on the intercensal path, not reproducible"
+    if horizon is not None and row["year"] >= horizon:
+        return f"at or after the projection's horizon {horizon}: outside the projection"
     return ""
 
 

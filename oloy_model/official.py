@@ -39,15 +39,17 @@ def comparison_table(result: Result, observations: pd.DataFrame | None = None) -
         say why in ``status``.
     """
     table = observations_for(result.scenario) if observations is None else observations
-    base_year = result.scenario["projection.base_year"]
-    model = model_values(result, table).to_numpy()
+    base_year, horizon = result.scenario["projection.base_year"], result.scenario["projection.horizon"]
+    inside = (table["year"] < horizon).to_numpy()
+    model = np.full(len(table), np.nan)
+    model[inside] = model_values(result, table[inside]).to_numpy()
     observed = table["value"].to_numpy(float)
     tolerance = np.where(table["quantity"] == "population", table["region"].map(tolerance_pct), np.nan)
     error = model - observed
     error_pct = 100 * error / observed
     status = []
     for (_, row), pct, tol in zip(table.iterrows(), error_pct, tolerance):
-        reason = not_comparable_reason(row, base_year)
+        reason = not_comparable_reason(row, base_year, horizon)
         if reason:
             status.append("not comparable: " + reason)
         elif np.isnan(tol):

@@ -157,6 +157,17 @@ def _build_inputs_cached(_hash: str, scenario: Scenario) -> Inputs:
                     rates, counts, tfr, e0, scale)
     if v["migration.anchor"] != "observations":
         return inputs
+    from .anchoring import anchor_horizon, anchor_observations
+
+    observations = anchor_observations(v)
+    if not observations.empty and anchor_horizon(observations) > v["projection.horizon"]:
+        # A horizon before the last official figure: solve on a projection that reaches it,
+        # so a short run has the same anchored path as the full one.
+        longer = build_inputs(scenario.with_values({"projection.horizon": anchor_horizon(observations)}))
+        if longer.migration_anchor is None:
+            return inputs
+        return dataclasses.replace(scaled_migration(inputs, longer.migration_anchor),
+                                   migration_anchor=longer.migration_anchor)
     # Anchor under status-quo fertility: birth-policy effects, offsets and the high/low variants
     # are added on top, so a scenario differs from its anchored base only by what it states.
     status_quo = dict(v) | {"fertility.effects": (), "fertility.tfr_offset": 0.0, "fertility.tfr_variant": "medium"}
@@ -178,12 +189,12 @@ def _anchored(inputs: Inputs, v, county_scale: np.ndarray, reference_asfr: np.nd
     """Scale county migration so the projection reproduces the official population figures
     (:mod:`oloy_model.anchoring`) under the status-quo fertility ``reference_asfr``; the
     multipliers are kept in ``migration_anchor``."""
-    from .anchoring import anchor_observations, solve_anchor
+    from .anchoring import anchor_horizon, anchor_observations, solve_anchor
 
     observations = anchor_observations(v)
     if observations.empty or not (inputs.migration_rates.any() or inputs.migration_counts.any()):
         return inputs
-    steps = int(min(observations["year"].max() + 1, inputs.years[-1]) - v["projection.base_year"])
+    steps = int(anchor_horizon(observations) - v["projection.base_year"])
     short = dataclasses.replace(inputs, **{name: getattr(inputs, name)[:steps] for name in TIME_FIELDS})
     short = dataclasses.replace(short, asfr=reference_asfr[:steps])
     timing, base_year = v["projection.migration_timing"], v["projection.base_year"]

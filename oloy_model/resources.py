@@ -17,6 +17,8 @@ from .errors import OloyInputError
 
 _PACKAGE = Path(__file__).resolve().parent
 MANIFEST_NAME = "MANIFEST.sha256"
+#: The quality tags a bundled row or a source may carry (data/README.md explains each).
+QUALITY_TAGS = frozenset({"official", "mirror", "secondary", "derived", "UN", "estimated", "assumption"})
 
 
 def _first_existing(*candidates: Path) -> Path:

@@ -16,7 +16,7 @@ from oloy_model import citations, report, resources
 from oloy_model.report import build_report
 
 CHECKOUT = Path(__file__).resolve().parents[1]
-QUALITY_TAGS = {"official", "mirror", "derived", "UN", "estimated", "assumption"}
+from oloy_model.resources import QUALITY_TAGS
 
 
 def known_ids() -> set[str]:

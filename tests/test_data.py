@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import oloy_model as om
+from oloy_model.resources import QUALITY_TAGS
 from oloy_model import resources
 
 
@@ -47,7 +48,7 @@ def test_every_row_has_source_and_quality():
         used = {s for cell in table["source"] for s in str(cell).split(";")}
         assert used <= sources, (relative, used - sources)
         tags = {t for cell in table["quality"] for t in str(cell).split(";")}
-        assert tags <= {"official", "mirror", "secondary", "derived", "UN", "estimated", "assumption"}, relative
+        assert tags <= QUALITY_TAGS, relative
 
 
 def test_counties_sum_to_prefecture_in_every_cell():
