@@ -403,3 +403,37 @@ def stranded_table(schedule: pd.DataFrame, levers: Levers) -> pd.DataFrame:
     prefecture = table.groupby(["scenario", "service", "year"], as_index=False, sort=False)[
         ["capacity", "demand", "added", "stranded", "cost_10k_yuan"]].sum().assign(region=PREFECTURE)
     return pd.concat([table, prefecture[table.columns]], ignore_index=True)
+
+
+def previous_plan_check(result, *, ensemble=None) -> pd.DataFrame:
+    """"Was the last plan enough?": the 2021-2025 schedule the same rule requires from the 2020
+    base, beside the 14th plan's own additions and investment (prefecture).
+
+    Returns
+    -------
+    DataFrame [scenario, service, required, plan_additions, difference, required_cost_10k_yuan,
+               plan_investment_10k_yuan, rule, note]
+        ``required`` = openings plus conversions 2021-2025 summed over counties (a county's
+        surplus does not cover another's shortfall); ``difference = plan_additions - required``.
+    """
+    from .result import plan_figures
+
+    plan = plan_figures()
+    check = plan_additions(result, ensemble=ensemble, decision_year=result.capacity["year"].min(), horizon=2025)
+    totals = check.totals[check.totals["region"] == PREFECTURE].set_index("service")
+    elderly_plan = plan["elderly_new_beds_total"] + plan["community_centres_new_beds"] + plan["district_centres_new_beds"]
+    rows = [
+        ("elderly_beds", elderly_plan, plan["elderly_investment_total"],
+         "plan: +5,096 beds in 54 projects (79,375 x 10k yuan) and +862 community and district centre beds (700 + 162; "
+         "cost not stated)"),
+        ("nursing_beds", np.nan, np.nan, "the plan states no number of new nursing-type beds, only the 55% share target"),
+        ("childcare_places", plan["childcare_new_places_total"], plan["childcare_investment_total"],
+         "plan: +11,531 places in 84 projects (55,453 x 10k yuan)"),
+    ]
+    table = pd.DataFrame(rows, columns=["service", "plan_additions", "plan_investment_10k_yuan", "note"])
+    table["required"] = (totals["open"] + totals["convert"].clip(lower=0.0)).reindex(table["service"]).to_numpy()
+    table["required_cost_10k_yuan"] = totals["cost_10k_yuan"].reindex(table["service"]).to_numpy()
+    table["difference"] = table["plan_additions"] - table["required"]
+    table = table.assign(scenario=result.scenario.name, rule=check.rule)
+    return table[["scenario", "service", "required", "plan_additions", "difference", "required_cost_10k_yuan",
+                  "plan_investment_10k_yuan", "rule", "note"]]
