@@ -183,14 +183,15 @@ def objective_vector(regions: int, years: int, levers: Levers) -> np.ndarray:
 def reachable(base: np.ndarray, max_open: np.ndarray, first_open: int, nursing_conversion: bool) -> np.ndarray:
     """The most capacity any schedule can have in each year [places], shape (regions, 3, years).
 
-    Every allowed year at the rate cap; nursing-type beds can then reach all elderly beds
-    (new beds nursing-type, ordinary stock converted), or, without conversion, their stock
-    plus the new beds. Childcare conversions are left out (they only lower childcare).
+    Every allowed year at the rate cap; from the first allowed year nursing-type beds can
+    reach all elderly beds (new beds nursing-type, ordinary stock converted), or, without
+    conversion, their stock plus the new beds. Childcare conversions are left out (they only lower childcare).
     """
     years = base.shape[-1]
     opened = np.maximum(np.arange(years) - first_open + 1, 0)  # (T,) years of openings so far
     elderly = base[:, 0] + max_open[:, :1] * opened
-    nursing = elderly if nursing_conversion else base[:, 1] + max_open[:, :1] * opened
+    converted = np.where(opened > 0, elderly, base[:, 1])  # conversions too wait for the lead time
+    nursing = converted if nursing_conversion else base[:, 1] + max_open[:, :1] * opened
     return np.stack([elderly, nursing, base[:, 2] + max_open[:, 1:2] * opened], axis=1)
 
 
