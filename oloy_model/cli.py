@@ -61,6 +61,19 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plan(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .plan_outputs import write_plans
+
+    if args.draws < 0:
+        raise OloyInputError(f"--draws {args.draws}; expected a whole number >= 0")
+    folder = write_plans(args.scenarios or ["next_plan"], Path(args.out), force=args.force,
+                         figures=not args.no_figures, draws=args.draws, seed=args.seed)
+    print(f"wrote {folder}")
+    return 0
+
+
 def _validate(args: argparse.Namespace) -> int:
     from .scenario import load_scenario
 
@@ -118,6 +131,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--observations", default="", help="CSV of newer official figures (observations layout, with "
                      "basis): added to the bundled ones, re-anchors anchored scenarios, shown beside the model")
     run.set_defaults(handler=_run)
+    plan = commands.add_parser("plan", help="build schedules for the next plan, staff and home care (tables, workbook, figures, report)")
+    plan.add_argument("scenarios", nargs="*", help="bundled names or TOML paths (default: next_plan)")
+    plan.add_argument("--out", default="oloy-plan", help="output folder (default: ./oloy-plan)")
+    plan.add_argument("--force", action="store_true", help="replace an existing output folder")
+    plan.add_argument("--no-figures", action="store_true", help="skip the figures and the report")
+    plan.add_argument("--draws", type=int, default=0, help="stochastic draws: cover the demand quantile at plan.risk")
+    plan.add_argument("--seed", type=int, default=1, help="random seed of the draws")
+    plan.set_defaults(handler=_plan)
     validate = commands.add_parser("validate", help="check scenario files; exit 0 when all are valid, else 2")
     validate.add_argument("scenarios", nargs="+", help="bundled names or TOML paths")
     validate.set_defaults(handler=_validate)

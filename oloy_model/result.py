@@ -84,16 +84,16 @@ def build_ledger(scenario: Scenario) -> pd.DataFrame:
                            nursing_share_of_new_beds=v["capacity.nursing_share_of_new_beds"])
 
 
+NORM_KEYS = {"elderly_beds_per_1000_60plus": "demand.elderly_beds_per_1000_{}",
+             "nursing_share": "demand.nursing_share_{}", "childcare_places_per_1000": "demand.childcare_per_1000_{}"}
+NORM_YEARS = (2020, 2025, 2030, 2035)  # path points; linear between them, held after 2035
+
+
 def norm_paths(v) -> dict[str, dict[int, float]]:
-    return {
-        "elderly_beds_per_1000_60plus": {2020: v["demand.elderly_beds_per_1000_2020"],
-                                         2025: v["demand.elderly_beds_per_1000_2025"],
-                                         2035: v["demand.elderly_beds_per_1000_2035"]},
-        "nursing_share": {2020: v["demand.nursing_share_2020"], 2025: v["demand.nursing_share_2025"],
-                          2035: v["demand.nursing_share_2035"]},
-        "childcare_places_per_1000": {2020: v["demand.childcare_per_1000_2020"], 2025: v["demand.childcare_per_1000_2025"],
-                                      2035: v["demand.childcare_per_1000_2035"]},
-    }
+    """Norm path points by year; a point set to ``"auto"`` (2030 by default) is left out, so the
+    path runs straight between its neighbours."""
+    return {path: {year: v[key.format(year)] for year in NORM_YEARS if v[key.format(year)] != "auto"}
+            for path, key in NORM_KEYS.items()}
 
 
 ENROLMENT_SHAPE = np.array([0.05, 0.35, 1.0])  # ages 0, 1, 2 (data/plan/demand_parameters.csv)

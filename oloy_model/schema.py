@@ -89,14 +89,20 @@ SCHEMA: dict[str, Key] = {
     # -- demand ---------------------------------------------------------------------------
     "demand.elderly_beds_per_1000_2020": Key("float", 20.0, "beds per 1,000 aged 60+", "Norm path point 2020 (plan baseline: 20).", 0.0, 200.0),
     "demand.elderly_beds_per_1000_2025": Key("float", 25.0, "beds per 1,000 aged 60+", "Norm path point 2025 (plan target: 25).", 0.0, 200.0, plausible=(10.0, 60.0)),
+    "demand.elderly_beds_per_1000_2030": Key("auto_float", "auto", "beds per 1,000 aged 60+", "Next-plan norm 2030; auto = on the line from 2025 to 2035 (with the defaults: the 2025 target 25 held, [source: dali_plan_2022]).", 0.0, 200.0, plausible=(10.0, 60.0),
+                                            inert="horizon <= 2025"),
     "demand.elderly_beds_per_1000_2035": Key("float", 25.0, "beds per 1,000 aged 60+", "Norm path point 2035 (held after).", 0.0, 200.0, plausible=(10.0, 60.0),
                                             inert="horizon <= 2025"),
     "demand.nursing_share_2020": Key("float", 0.4182, "fraction of elderly beds", "Nursing-type share path 2020 (plan baseline 41.82%).", 0.0, 1.0),
     "demand.nursing_share_2025": Key("float", 0.55, "fraction of elderly beds", "Nursing-type share path 2025 (plan target >= 55%).", 0.0, 1.0),
+    "demand.nursing_share_2030": Key("auto_float", "auto", "fraction of elderly beds", "Next-plan nursing-type share 2030; auto = on the line from 2025 to 2035 (with the defaults: the 2025 target 55% held, [source: dali_plan_2022]).", 0.0, 1.0,
+                                   inert="horizon <= 2025"),
     "demand.nursing_share_2035": Key("float", 0.55, "fraction of elderly beds", "Nursing-type share path 2035 (the national 2026-30 draft says 73%).", 0.0, 1.0,
                                    inert="horizon <= 2025"),
     "demand.childcare_per_1000_2020": Key("float", 2.41, "places per 1,000 residents", "Norm path point 2020 (plan baseline 2.41).", 0.0, 50.0),
     "demand.childcare_per_1000_2025": Key("float", 4.5, "places per 1,000 residents", "Norm path point 2025 (plan target 4.5).", 0.0, 50.0, plausible=(1.0, 10.0)),
+    "demand.childcare_per_1000_2030": Key("auto_float", "auto", "places per 1,000 residents", "Next-plan norm 2030; auto = on the line from 2025 to 2035 (with the defaults: the 2025 target 4.5 held, [source: dali_plan_2022]).", 0.0, 50.0, plausible=(1.0, 10.0),
+                                        inert="horizon <= 2025"),
     "demand.childcare_per_1000_2035": Key("float", 4.5, "places per 1,000 residents", "Norm path point 2035 (held after).", 0.0, 50.0, plausible=(1.0, 10.0),
                                         inert="horizon <= 2025"),
     "demand.care_need_share_60plus": Key("float", 0.0234, "fraction of 60+", "Share of 60+ unable to care for themselves in 2020 (China census long form 2.34%); calibrates the need curve. Must be <= care_need_cap and >= institutional_share_60plus.", 0.0, 0.5, plausible=(0.01, 0.1)),
@@ -115,6 +121,29 @@ SCHEMA: dict[str, Key] = {
     "capacity.allocation": Key("choice", "target_group", "-", "County split of prefecture figures: by each county's 2020 share of the target group (60+ for elderly services, 0-2 for childcare), or of all residents.",
                                choices=("target_group", "population")),
     "capacity.nursing_share_of_new_beds": Key("float", 0.55, "fraction", "Share of new elderly beds that are nursing-type (an assumption).", 0.0, 1.0),
+    # -- plan (build schedules, om.plan_additions / oloy plan) ------------------------------------
+    "plan.basis": Key("choice", "norm", "-", "Demand basis the schedule must cover every year: the plan's norms or observed uptake.",
+                      choices=("norm", "uptake")),
+    "plan.risk": Key("float", 0.1, "probability", "With an ensemble: the largest accepted P(shortfall) per county, service and year (capacity covers the (1 - risk) demand quantile of the draws).", 0.0, 0.5),
+    "plan.decision_year": Key("int", 2025, "year", "Year the plan is adopted; capacity at its end (the ledger, as planned) is the starting stock.", 2020, 2090),
+    "plan.horizon": Key("int", 2035, "year", "Last year of the schedule (the 2035 outlook).", 2021, 2100),
+    "plan.lead_time": Key("int", 1, "years", "Years from planning to opening: the first openings come in decision_year + lead_time.", 1, 10),
+    "plan.max_open_rate_elderly": Key("float", 0.175, "fraction of stock per year", "Most new elderly beds a county opens in a year, as a fraction of its stock at decision_year (an assumption: twice the 14th plan's pace 5,096 / 11,669 / 5 years, [source: dali_plan_2022]).", 0.0, 10.0),
+    "plan.max_open_rate_childcare": Key("float", 0.573, "fraction of stock per year", "Most new childcare places a county opens in a year, as a fraction of its stock at decision_year (an assumption: twice the 14th plan's pace 11,531 / 8,042 / 5 years, [source: dali_plan_2022]).", 0.0, 10.0),
+    "plan.retirement_rate": Key("float", 0.0, "fraction per year", "Share of the decision-year stock retired each year (0 = none; an assumption when set).", 0.0, 0.5),
+    "plan.cost_elderly_bed": Key("float", 15.58, "10k yuan per bed", "Cost of a new elderly-care bed (also nursing-type): 79,375 / 5,096 [source: dali_plan_2022].", 0.0, 1e4),
+    "plan.cost_childcare_place": Key("float", 4.81, "10k yuan per place", "Cost of a new childcare place: 55,453 / 11,531 [source: dali_plan_2022].", 0.0, 1e4),
+    "plan.cost_conversion": Key("float", 5.19, "10k yuan per bed gained", "Cost of a bed gained by converting existing space (ordinary to nursing-type, or childcare space to elderly care): an assumption, one third of a new bed (no land or structure) [source: assumption].", 0.0, 1e4),
+    "plan.nursing_conversion": Key("bool", True, "-", "Allow converting ordinary elderly beds into nursing-type beds (a lever the plan names)."),
+    "plan.childcare_conversion": Key("bool", True, "-", "Allow converting surplus childcare places into elderly-care beds as births fall."),
+    "plan.childcare_places_per_bed": Key("int", 4, "places per bed", "Childcare places given up per elderly-care bed gained by conversion (an assumption: a care bed needs about four nursery places' floor space) [source: assumption].", 1, 20),
+    # -- workforce (staff needed, oloy plan) ---------------------------------------------------
+    "workforce.residents_per_carer_nursing": Key("float", 3.0, "residents per carer", "Residents needing nursing-type care per care worker (an assumption; no national ratio in the bundled sources) [source: assumption].", 0.5, 50.0),
+    "workforce.residents_per_carer_other": Key("float", 6.0, "residents per carer", "Other institutional residents per care worker (an assumption) [source: assumption].", 0.5, 50.0),
+    "workforce.social_workers_per_1000_60plus": Key("float", 8.0, "per 1,000 aged 60+", "Social workers per 1,000 older people (plan target for 2025: 8; 2020: 5.6) [source: dali_plan_2022].", 0.0, 100.0),
+    "workforce.children_per_carer_age0": Key("float", 3.0, "children per carer", "Nursery infant class (6-12 months) 1:3 [source: nhc2019_childcare_standard].", 0.5, 50.0),
+    "workforce.children_per_carer_age1": Key("float", 5.0, "children per carer", "Younger toddler class (12-24 months) 1:5 [source: nhc2019_childcare_standard].", 0.5, 50.0),
+    "workforce.children_per_carer_age2": Key("float", 7.0, "children per carer", "Older toddler class (24-36 months) 1:7 [source: nhc2019_childcare_standard].", 0.5, 50.0),
     # -- stochastic (om.simulate) ---------------------------------------------------------------
     "stochastic.fertility_sd": Key("auto_float", "auto", "log TFR per year", "Innovation sd of the ARIMA(1,1,0) log-TFR noise; auto = fitted on WPP China 1991-2023 (0.057). 0 switches fertility noise off.", 0.0, 1.0, plausible=(0.0, 0.2)),
     "stochastic.fertility_ar": Key("auto_float", "auto", "-", "AR coefficient of the annual log-TFR changes; auto = fitted (0.31).", -0.99, 0.99),
@@ -145,7 +174,8 @@ EFFECT_SCHEMA: dict[str, Key] = {
                  inert="decay_years = 0, or onset > horizon + 0.5"),
 }
 
-SECTIONS = ("scenario", "projection", "fertility", "mortality", "migration", "demand", "capacity", "stochastic")
+SECTIONS = ("scenario", "projection", "fertility", "mortality", "migration", "demand", "capacity", "plan", "workforce",
+            "stochastic")
 TOP_LEVEL = ("extends", "name")
 
 
