@@ -1,8 +1,9 @@
 """oloy_model: capacity-and-gap projection model for Dali's "One Old, One Young" plan.
 
 Public API (see ``README.md``, section "Use as a library"): ``regions``, ``base_population``,
-``OloyInputError``, ``DemographicWarning`` and, as the engine arrives, ``load_scenario``,
-``project``, ``run``.
+``load_scenario``, ``project``, ``run``, ``simulate``, ``plan_additions``, the review tools
+(``evaluate``, ``calibrate``, ``rebase``, ``decompose``), ``OloyInputError`` and
+``DemographicWarning``.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from .resources import verify_all as verify_data
 from .review import calibrate, decompose, evaluate, rebase
 from .result import Result, run
 from .scenario import Scenario, list_scenarios, load_scenario
+from .schedule import Plan, plan_additions
 
 __all__ = [
     "__version__",
@@ -25,6 +27,7 @@ __all__ = [
     "Ensemble",
     "OloyInputError",
     "Projection",
+    "Plan",
     "Result",
     "Scenario",
     "ccmpp",
@@ -36,6 +39,7 @@ __all__ = [
     "decompose",
     "evaluate",
     "load_observations",
+    "plan_additions",
     "rebase",
     "census_age_groups",
     "regions",

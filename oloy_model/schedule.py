@@ -17,6 +17,7 @@ an unavoidable gap.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,12 +25,13 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from .errors import OloyInputError
+from .errors import DemographicWarning, OloyInputError
 
 SERVICES = ("elderly_beds", "nursing_beds", "childcare_places")
 PREFECTURE = "532900"
 BLOCKS = ("a", "b", "x", "c", "y")  # whole-number variables per county, T each
 MIP_GAP = 1e-6  # relative optimality gap HiGHS must prove
+NODE_LIMIT = 500  # branch-and-bound nodes before the best schedule found is taken (a warning says so)
 TIE_BREAK = 1e-3  # an opening in the first year costs 0.1% more than in the last: just in time among equal costs
 SCHEDULE_COLUMNS = ["scenario", "region", "service", "year", "open", "convert", "capacity", "demand", "gap",
                     "cost_10k_yuan"]
@@ -83,6 +85,13 @@ def retained_stock(stock: np.ndarray, years: int, retirement_rate: float) -> np.
     return np.asarray(stock, dtype=float)[..., None] * factor
 
 
+def retained_conversions(years: int, retirement_rate: float) -> np.ndarray:
+    """``kept[t, s] = (1 - rate)^(t - s)`` for s <= t, else 0: the share of a conversion made in
+    plan year s still in service in year t (converted beds retire with the decision-year stock)."""
+    gaps = np.subtract.outer(np.arange(years), np.arange(years))
+    return np.where(gaps >= 0, (1.0 - retirement_rate) ** np.maximum(gaps, 0), 0.0)
+
+
 def coverage_target(demand_draws: np.ndarray, risk: float) -> np.ndarray:
     """Capacity each cell must reach so that P(shortfall) <= ``risk`` in the draws themselves.
 
@@ -97,9 +106,14 @@ def coverage_target(demand_draws: np.ndarray, risk: float) -> np.ndarray:
     return np.quantile(demand_draws, 1.0 - risk, axis=0, method="higher")
 
 
-def _county_matrix(years: int, places_per_bed: float) -> sparse.csr_matrix:
-    """Constraint rows (``A z <= rhs``) of one county; columns in :data:`BLOCKS` order."""
+def _county_matrix(years: int, places_per_bed: float, retirement_rate: float = 0.0) -> sparse.csr_matrix:
+    """Constraint rows (``A z <= rhs``) of one county; columns in :data:`BLOCKS` order.
+
+    Beds converted from the decision-year stock keep retiring with it: a conversion ``x`` in
+    year s still counts ``x (1 - rate)^(t - s)`` in year t, on the nursing side and off the
+    ordinary side (so converting all ordinary beds stays feasible under retirement)."""
     lower = sparse.csr_matrix(np.tril(np.ones((years, years))))  # cumulative sum to year t
+    kept = sparse.csr_matrix(retained_conversions(years, retirement_rate))
     eye, zero = sparse.identity(years, format="csr"), sparse.csr_matrix((years, years))
     k = places_per_bed
 
@@ -109,12 +123,12 @@ def _county_matrix(years: int, places_per_bed: float) -> sparse.csr_matrix:
     return sparse.vstack([
         # elderly beds: stock + cum(a + b + y) >= target
         row(-lower, -lower, zero, zero, -lower),
-        # nursing-type beds: stock + cum(b + x) >= target
-        row(zero, -lower, -lower, zero, zero),
+        # nursing-type beds: stock + cum(b) + retained conversions >= target
+        row(zero, -lower, -kept, zero, zero),
         # childcare places: stock + cum(c - k y) >= target
         row(zero, zero, zero, -lower, k * lower),
-        # ordinary beds never below zero: ordinary stock + cum(a + y - x) >= 0
-        row(-lower, zero, lower, zero, -lower),
+        # ordinary beds never below zero: ordinary stock + cum(a + y) - retained conversions >= 0
+        row(-lower, zero, kept, zero, -lower),
         # childcare places never below zero: stock + cum(c - k y) >= 0
         row(zero, zero, zero, -lower, k * lower),
         # rate cap on new elderly beds: a + b <= cap
@@ -159,19 +173,31 @@ def solve_schedule(demand: np.ndarray, stock: np.ndarray, max_open: np.ndarray, 
     regions, _, years = demand.shape
     max_open = np.floor(np.asarray(max_open, dtype=float) + 1e-9)  # whole places per year
     base = retained_stock(stock, years, retirement_rate)  # (R, 3, T)
-    target = np.minimum(demand, reachable(base, max_open, first_open, levers.nursing_conversion))
+    reach = reachable(base, max_open, first_open, levers.nursing_conversion)
+    if retirement_rate > 0:
+        # Retired stock is fractional; whole-number conversions can match it only to within a
+        # place, so a target capped by what can be reached is lowered by one place.
+        reach = np.where(demand > reach, np.maximum(reach - 1.0, 0.0), reach)
+    target = np.minimum(demand, reach)
     rhs = np.concatenate([base[:, 0] - target[:, 0], base[:, 1] - target[:, 1], base[:, 2] - target[:, 2],
                           base[:, 0] - base[:, 1], base[:, 2], np.repeat(max_open[:, :1], years, axis=1)], axis=1)
-    matrix = sparse.kron(sparse.identity(regions), _county_matrix(years, levers.places_per_bed), format="csr")
+    matrix = sparse.kron(sparse.identity(regions), _county_matrix(years, levers.places_per_bed, retirement_rate),
+                         format="csr")
     lower, upper = _bounds(max_open, years, first_open, levers)
     solution = milp(objective_vector(regions, years, levers), integrality=np.ones(lower.size),
                     bounds=Bounds(lower, upper), constraints=LinearConstraint(matrix, -np.inf, rhs.reshape(-1)),
-                    options={"mip_rel_gap": MIP_GAP})
-    if solution.status != 0 or solution.x is None:
+                    options={"mip_rel_gap": MIP_GAP, "node_limit": NODE_LIMIT})
+    if solution.x is not None and solution.status != 0:
+        # Stopped at the node limit (deterministic, unlike a time limit) with a whole-number
+        # schedule that meets every constraint: use it and say how far from proven least cost.
+        warnings.warn(f"build schedule: least cost not proven within {NODE_LIMIT} branch-and-bound nodes; the "
+                      f"schedule is within {100 * getattr(solution, 'mip_gap', np.nan):.3g}% of it", DemographicWarning,
+                      stacklevel=3)
+    if solution.x is None:
         raise OloyInputError(f"build schedule: the programme has no solution ({solution.message}); check that "
                              "nursing-type stock does not exceed elderly-bed stock and that stocks are not negative")
     z = np.round(solution.x.reshape(regions, len(BLOCKS), years))
-    return _unpack(z, base, demand, levers) | {"objective": float(solution.fun)}
+    return _unpack(z, base, demand, levers, retirement_rate) | {"objective": float(solution.fun)}
 
 
 def objective_vector(regions: int, years: int, levers: Levers) -> np.ndarray:
@@ -208,11 +234,12 @@ def _bounds(max_open: np.ndarray, years: int, first_open: int, levers: Levers) -
     return np.zeros(upper.size), upper.reshape(-1)
 
 
-def _unpack(z: np.ndarray, base: np.ndarray, demand: np.ndarray, levers: Levers) -> dict[str, np.ndarray]:
+def _unpack(z: np.ndarray, base: np.ndarray, demand: np.ndarray, levers: Levers,
+            retirement_rate: float = 0.0) -> dict[str, np.ndarray]:
     a, b, x, c, y = (z[:, i] for i in range(len(BLOCKS)))
     k = levers.places_per_bed
     capacity = np.stack([base[:, 0] + np.cumsum(a + b + y, axis=1),
-                         base[:, 1] + np.cumsum(b + x, axis=1),
+                         base[:, 1] + np.cumsum(b, axis=1) + x @ retained_conversions(z.shape[-1], retirement_rate).T,
                          base[:, 2] + np.cumsum(c - k * y, axis=1)], axis=1)
     cost = np.stack([levers.cost_bed * (a + b) + levers.cost_conversion * y,
                      levers.cost_conversion * x,
@@ -314,7 +341,7 @@ def plan_additions(scenario, *, ensemble=None, decision_year: int | None = None,
 
 
 def _check_years(result, decision: int, last: int) -> None:
-    from .errors import OloyInputError
+    from .errors import DemographicWarning, OloyInputError
 
     years = result.capacity["year"]
     if not years.min() <= decision < last <= years.max():

@@ -17,10 +17,11 @@ import pandas as pd
 import pytest
 
 import oloy_model as om
+from oloy_model import workforce
 from oloy_model.errors import InertKeyWarning
 from oloy_model.schema import EFFECT_SCHEMA, SCHEMA
 
-HORIZON = 2040  # past 2035, so that every norm path point is in use
+HORIZON = 2050  # past 2035 (every norm path point in use) and past every plan.horizon the test tries
 EFFECT = {"name": "probe", "onset": 2024.5, "peak": 0.1, "ramp_years": 2.0, "plateau_years": 2.0,
           "decay_years": 5.0, "floor": 0.05}
 NUMERIC = ("float", "int", "auto_float", "region_map")
@@ -71,10 +72,20 @@ def perturb(scenario, name, key):
     return None
 
 
-def fingerprint(scenario, stochastic: bool = False) -> list[np.ndarray]:
-    """The projection and the gaps, or for stochastic keys a small ensemble's summaries."""
+def fingerprint(scenario, stochastic: bool = False, name: str = "") -> list[np.ndarray]:
+    """The projection and the gaps, or for stochastic keys a small ensemble's summaries; for
+    ``plan.*`` keys the build schedule (with a small ensemble for the risk, which acts only
+    through one) and for ``workforce.*`` keys the staff and home-care tables."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        if name.startswith("plan."):
+            ensemble = om.simulate(scenario, draws=20, seed=7) if name == "plan.risk" else None
+            plan = om.plan_additions(scenario, ensemble=ensemble)
+            return [plan.schedule.select_dtypes("number").to_numpy(), plan.stranded.select_dtypes("number").to_numpy()]
+        if name.startswith("workforce."):
+            result = om.run(scenario)
+            return [workforce.workforce_table(result).select_dtypes("number").to_numpy(),
+                    workforce.home_care_table(result).select_dtypes("number").to_numpy()]
         if stochastic:
             ensemble = om.simulate(scenario.with_values({"projection.horizon": 2024}), draws=3, seed=7)
             return [ensemble.quantiles().select_dtypes("number").to_numpy(),
@@ -94,7 +105,7 @@ def check_key(base_scenario, name, key, *, effect=False):
     probe = _perturb_effect(base_scenario, name, key) if effect else perturb(base_scenario, name, key)
     if probe is not None:
         value, changed, warned = probe
-        acts = differs(fingerprint(base_scenario, stochastic), fingerprint(changed, stochastic))
+        acts = differs(fingerprint(base_scenario, stochastic, name), fingerprint(changed, stochastic, name))
         assert acts != bool(warned), (f"{label} = {value!r}: " + ("acts but validation warns it is inert" if acts else
                                       "has no effect and no InertKeyWarning; document it in the schema's 'inert'"))
         if acts:
@@ -111,12 +122,23 @@ def check_key(base_scenario, name, key, *, effect=False):
         active = base_scenario.with_values(activation)
     probe = perturb(active, name, key)
     assert probe is not None and not probe[2], f"{label} cannot be set, or warns, under {activation}"
-    assert differs(fingerprint(active), fingerprint(probe[1])), f"{label} has no effect under {activation}"
+    assert differs(fingerprint(active, stochastic, name), fingerprint(probe[1], stochastic, name)), \
+        f"{label} has no effect under {activation}"
+
+
+# The build schedule's levers (rate caps, conversions) act only when the plan has to build and
+# the caps bind: a base where every service falls short on the norm basis, with tight caps.
+PLAN_STRESS = {"demand.elderly_beds_per_1000_2035": 45.0, "demand.nursing_share_2035": 0.8,
+               "demand.childcare_per_1000_2035": 9.0, "plan.max_open_rate_elderly": 0.05,
+               "plan.max_open_rate_childcare": 0.05}
+# Childcare conversions act only where childcare is in surplus and beds are short (the baseline).
+UNSTRESSED_PLAN_KEYS = ("plan.childcare_places_per_bed",)
 
 
 @pytest.mark.parametrize("name", SCENARIO_KEYS)
 def test_every_numeric_key_acts_or_is_documented_inert(base, name):
-    check_key(base, name, SCHEMA[name])
+    stressed = name.startswith("plan.") and name not in UNSTRESSED_PLAN_KEYS
+    check_key(base.with_values(PLAN_STRESS) if stressed else base, name, SCHEMA[name])
 
 
 def _perturb_effect(scenario, name, key):
@@ -150,7 +172,7 @@ def test_fixed_keys_have_a_single_valid_value():
     ("migration.scale_end", {}, {"migration.scale_end": 0.5}),
     ("migration.taper_end", {}, {"migration.taper_end": 2030}),
     ("fertility.offset_start", {}, {"fertility.offset_start": 2030}),
-    ("fertility.tfr_offset", {"fertility.offset_start": 2045}, {"fertility.tfr_offset": 0.3}),
+    ("fertility.tfr_offset", {"fertility.offset_start": HORIZON + 5}, {"fertility.tfr_offset": 0.3}),
     ("demand.nursing_share_2035", {"projection.horizon": 2025}, {"demand.nursing_share_2035": 0.7}),
     ("migration.scale", {"migration.scale_end": 0.5, "migration.taper_end": 2021}, {"migration.scale": 2.0}),
 ])

@@ -166,3 +166,20 @@ def test_ensemble_rule_holds_in_its_own_draws_and_is_reproducible():
     again = sch.plan_additions(ensemble.result, ensemble=om.simulate(scenario, draws=40, seed=7))
     assert again.schedule.equals(s)
     assert "40 draws (seed 7)" in plan.rule
+
+
+@pytest.mark.parametrize("rate", [0.05, 0.3])
+def test_retirement_with_full_conversion_runs_and_keeps_the_invariants(rate):
+    """Issue 11's rule for the plan: every value in the valid range runs. With retirement, beds
+    converted from the decision-year stock retire with it (they used to stay, which made a
+    schedule converting every ordinary bed infeasible)."""
+    demand = np.array([[[10, 10, 10], [10, 10, 10], [3, 3, 3]]], float)  # every bed nursing-type
+    stock = np.array([[10, 2, 5]], float)
+    out = sch.solve_schedule(demand, stock, np.array([[1, 1]], float), LEVERS, retirement_rate=rate)
+    elderly, nursing, childcare = out["capacity"][0]
+    assert np.all(nursing <= elderly + 1e-9) and np.all(childcare >= -1e-9)
+    assert out["nursing_conversion"].sum() > 0  # conversion is the cheap lever here
+    kept = sch.retained_conversions(3, rate)
+    np.testing.assert_allclose(kept[2, 0], (1 - rate) ** 2)
+    np.testing.assert_allclose(nursing, 2 * (1 - rate) ** np.arange(1, 4) + np.cumsum(out["new_nursing"][0])
+                               + kept @ out["nursing_conversion"][0])
