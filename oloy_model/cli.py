@@ -44,12 +44,17 @@ def _verify(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from .ensemble import check_draws, check_seed
     from .runner import run_scenarios
     from .scenario import list_scenarios
 
     names = args.scenarios or list_scenarios()
+    # Checked before any computation: a bad count or seed must not cost a deterministic run first.
     if args.draws < 0:
-        raise OloyInputError(f"--draws {args.draws}; expected a whole number >= 0")
+        raise OloyInputError(f"--draws {args.draws}; expected a whole number >= 0 (0 = deterministic only)")
+    if args.draws:
+        check_draws(args.draws, label="--draws ")
+    check_seed(args.seed, label="--seed ")
     folder = run_scenarios(names, Path(args.out), force=args.force, figures=not args.no_figures,
                            draws=args.draws, seed=args.seed)
     print(f"wrote {folder}")
@@ -105,8 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="oloy-output", help="output folder (default: ./oloy-output)")
     run.add_argument("--force", action="store_true", help="replace an existing output folder")
     run.add_argument("--no-figures", action="store_true", help="skip the figures and the report (faster)")
-    run.add_argument("--draws", type=int, default=0, help="stochastic draws per scenario (0 = deterministic only)")
-    run.add_argument("--seed", type=int, default=1, help="random seed of the draws (same seed, same bytes)")
+    run.add_argument("--draws", type=int, default=0,
+                     help="stochastic draws per scenario (0 = deterministic only; at most 100,000, which keeps "
+                          "the peak memory under 3 GiB)")
+    run.add_argument("--seed", type=int, default=1,
+                     help="random seed of the draws, a whole number >= 0 (same seed, same bytes)")
     run.set_defaults(handler=_run)
     validate = commands.add_parser("validate", help="check scenario files; exit 0 when all are valid, else 2")
     validate.add_argument("scenarios", nargs="+", help="bundled names or TOML paths")

@@ -43,7 +43,7 @@ STAT_BYTES_PER_DRAW = 31 * 13 * len(STAT_NAMES) * 8  # [bytes] kept totals of on
 CELL_BYTES_PER_DRAW = 31 * 12 * 2 * 101 * 8  # [bytes] one draw's population cells (keep_cells)
 MAX_DRAWS = 100_000  # 2.26 GB of totals; measured peak below MEMORY_BOUND
 MAX_DRAWS_WITH_CELLS = 2_000  # 1.2 GB of cells
-CHUNK_SIZE = 500  # draws per chunk: about 0.1 GB of working arrays, as fast as larger chunks
+CHUNK_SIZE = 250  # draws per chunk: about 50 MB of working arrays; faster than larger chunks (cache)
 OUTPUT_WORKING_BYTES = 64 * 2**20  # [bytes] working arrays of one block of years in the quantile tables
 
 
@@ -216,34 +216,34 @@ def resolved_parameters(scenario: Scenario) -> dict:
     }
 
 
-def check_whole_number(label: str, value, *, minimum: int, maximum: int | None = None, why: str = "") -> int:
-    """``value`` as an ``int`` if it is a whole number in ``[minimum, maximum]``, else :class:`OloyInputError`.
+def check_whole_number(label: str, value, *, minimum: int) -> int:
+    """``value`` as an ``int`` if it is a whole number >= ``minimum``, else :class:`OloyInputError`.
 
-    Python and numpy integers are accepted; ``bool``, floats (even ``50.0``) and strings are
-    not. ``label`` names the argument in the message (``"draws="`` or ``"--draws "``); ``why``
-    is appended when the value is above ``maximum``.
+    Python and numpy integers are accepted; ``bool``, floats (even ``50.0``), strings and
+    ``None`` are not. ``label`` names the argument in the message (``"draws="`` or ``"--draws "``).
     """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise OloyInputError(f"{label}{value!r} ({type(value).__name__}); expected a whole number (int) >= {minimum}")
-    value = int(value)
     if value < minimum:
         raise OloyInputError(f"{label}{value}; expected a whole number >= {minimum}")
-    if maximum is not None and value > maximum:
-        raise OloyInputError(f"{label}{value:,} is above the maximum of {maximum:,}{why}")
-    return value
+    return int(value)
 
 
 def check_draws(draws, *, label: str = "draws=", keep_cells: bool = False) -> int:
-    """Number of draws, 1 .. :data:`MAX_DRAWS` (:data:`MAX_DRAWS_WITH_CELLS` with ``keep_cells``)."""
-    if keep_cells:
-        why = (f": keep_cells stores {CELL_BYTES_PER_DRAW / 1e3:,.0f} kB per draw, and the maximum keeps the "
-               f"peak memory under {MEMORY_BOUND / 2**30:.1f} GiB")
-        return check_whole_number(label, draws, minimum=1, maximum=MAX_DRAWS_WITH_CELLS, why=why)
-    why = (f": exact quantiles need every draw's totals ({STAT_BYTES_PER_DRAW / 1e3:.1f} kB per draw, "
-           f"{draws * STAT_BYTES_PER_DRAW / 2**30 if isinstance(draws, (int, np.integer)) else 0:,.1f} GiB for "
-           f"this count), and the maximum keeps the peak memory under {MEMORY_BOUND / 2**30:.1f} GiB "
-           f"(docs/robustness.md, Memory); run several seeds instead")
-    return check_whole_number(label, draws, minimum=1, maximum=MAX_DRAWS, why=why)
+    """Number of draws: 1 .. :data:`MAX_DRAWS` (.. :data:`MAX_DRAWS_WITH_CELLS` with ``keep_cells``).
+
+    The maxima keep the peak memory under :data:`MEMORY_BOUND`: exact quantiles need every
+    draw's totals, so memory grows with the number of draws however they are chunked.
+    """
+    draws = check_whole_number(label, draws, minimum=1)
+    limit, kept = (MAX_DRAWS_WITH_CELLS, CELL_BYTES_PER_DRAW) if keep_cells else (MAX_DRAWS, STAT_BYTES_PER_DRAW)
+    if draws > limit:
+        what = "keep_cells keeps every population cell" if keep_cells else "exact quantiles need every draw's totals"
+        raise OloyInputError(f"{label}{draws:,} is above the maximum of {limit:,} draws: {what} "
+                             f"({kept / 1e3:.1f} kB per draw, {draws * kept / 1e9:,.1f} GB for {draws:,}), and the "
+                             f"maximum keeps the peak memory under {MEMORY_BOUND / 2**30:.1f} GiB "
+                             "(docs/robustness.md, Memory)")
+    return draws
 
 
 def check_seed(seed, *, label: str = "seed=") -> int:
