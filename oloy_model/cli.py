@@ -46,15 +46,19 @@ def _run(args: argparse.Namespace) -> int:
 
     from .ensemble import check_draws, check_seed
     from .runner import run_scenarios
-    from .scenario import list_scenarios
+    from .scenario import list_scenarios, load_scenario
 
     names = args.scenarios or list_scenarios()
     # Checked before any computation: a bad count or seed must not cost a deterministic run first.
     if args.draws < 0:
         raise OloyInputError(f"--draws {args.draws}; expected a whole number >= 0 (0 = deterministic only)")
+    check_seed(args.seed, label="--seed ")
     if args.draws:
         check_draws(args.draws, label="--draws ")
-    check_seed(args.seed, label="--seed ")
+        for name in names:  # the maximum depends on the horizon
+            scenario = load_scenario(name)
+            years = scenario["projection.horizon"] - scenario["projection.base_year"] + 1
+            check_draws(args.draws, label=f"{scenario.name}: --draws ", years=years)
     folder = run_scenarios(names, Path(args.out), force=args.force, figures=not args.no_figures,
                            draws=args.draws, seed=args.seed)
     print(f"wrote {folder}")

@@ -3,7 +3,7 @@
 Draws run in chunks of ``chunk_size`` through the same kernel as the deterministic projection
 (within a chunk the draw axis leads the engine's arrays; no Python loop over draws). Only
 per-draw totals are kept (population by age band, births, the need- and enrolment-weighted
-sums that demand needs: :data:`STAT_BYTES_PER_DRAW`), not every cell, unless
+sums that demand needs: 22.6 kB per draw for 2020-2050), not every cell, unless
 ``keep_cells=True``; gaps are derived from them when asked. Every draw's random numbers come
 from a fixed block stream (:func:`oloy_model.stochastic.block_noise`), so the results do not
 depend on the chunk size. Memory: the peak stays under :data:`MEMORY_BOUND` for every
@@ -39,10 +39,8 @@ E0_GRID = np.linspace(-1.2, 1.2, 97)  # Brass alphas spanning about +-10 years o
 
 # Memory (measured with benchmarks/bench_ensemble_memory.py; docs/robustness.md, Memory).
 MEMORY_BOUND = 3 * 2**30  # [bytes] peak resident memory of simulate() and its tables, any accepted draws
-STAT_BYTES_PER_DRAW = 31 * 13 * len(STAT_NAMES) * 8  # [bytes] kept totals of one draw (2020-2050, 12 counties + 1)
-CELL_BYTES_PER_DRAW = 31 * 12 * 2 * 101 * 8  # [bytes] one draw's population cells (keep_cells)
-MAX_DRAWS = 100_000  # 2.26 GB of totals; measured peak below MEMORY_BOUND
-MAX_DRAWS_WITH_CELLS = 2_000  # 1.2 GB of cells
+KEPT_BYTES = 2_300_000_000  # [bytes] budget of the per-draw arrays kept to the end (totals, cells)
+MAX_DRAWS = 100_000  # absolute maximum; the budget allows 101,842 draws of 2020-2050 x 12 counties
 CHUNK_SIZE = 250  # draws per chunk: about 50 MB of working arrays; faster than larger chunks (cache)
 OUTPUT_WORKING_BYTES = 64 * 2**20  # [bytes] working arrays of one block of years in the quantile tables
 
@@ -229,19 +227,34 @@ def check_whole_number(label: str, value, *, minimum: int) -> int:
     return int(value)
 
 
-def check_draws(draws, *, label: str = "draws=", keep_cells: bool = False) -> int:
-    """Number of draws: 1 .. :data:`MAX_DRAWS` (.. :data:`MAX_DRAWS_WITH_CELLS` with ``keep_cells``).
+def max_draws(years: int = 31, counties: int = 12, *, keep_cells: bool = False) -> int:
+    """Most draws whose kept arrays fit :data:`KEPT_BYTES` (at most :data:`MAX_DRAWS`).
 
-    The maxima keep the peak memory under :data:`MEMORY_BOUND`: exact quantiles need every
+    ``years`` counts the base year; each draw keeps ``years x (counties + 1) x 7`` totals and
+    two uptake multipliers (float64), plus ``years x counties x 2 x 101`` cells with ``keep_cells``.
+    """
+    return min(MAX_DRAWS, KEPT_BYTES // _kept_bytes_per_draw(years, counties, keep_cells))
+
+
+def _kept_bytes_per_draw(years: int, counties: int, keep_cells: bool) -> int:
+    totals = (years * (counties + 1) * len(STAT_NAMES) + 2) * 8
+    return totals + (years * counties * 2 * 101 * 8 if keep_cells else 0)
+
+
+def check_draws(draws, *, label: str = "draws=", years: int = 31, counties: int = 12, keep_cells: bool = False) -> int:
+    """Number of draws: 1 .. :func:`max_draws` for a projection of ``years`` x ``counties``.
+
+    The maximum keeps the peak memory under :data:`MEMORY_BOUND`: exact quantiles need every
     draw's totals, so memory grows with the number of draws however they are chunked.
     """
     draws = check_whole_number(label, draws, minimum=1)
-    limit, kept = (MAX_DRAWS_WITH_CELLS, CELL_BYTES_PER_DRAW) if keep_cells else (MAX_DRAWS, STAT_BYTES_PER_DRAW)
+    limit = max_draws(years, counties, keep_cells=keep_cells)
     if draws > limit:
+        kept = _kept_bytes_per_draw(years, counties, keep_cells)
         what = "keep_cells keeps every population cell" if keep_cells else "exact quantiles need every draw's totals"
-        raise OloyInputError(f"{label}{draws:,} is above the maximum of {limit:,} draws: {what} "
-                             f"({kept / 1e3:.1f} kB per draw, {draws * kept / 1e9:,.1f} GB for {draws:,}), and the "
-                             f"maximum keeps the peak memory under {MEMORY_BOUND / 2**30:.1f} GiB "
+        raise OloyInputError(f"{label}{draws:,} is above the maximum of {limit:,} draws for {years} years x {counties} "
+                             f"counties: {what} ({kept / 1e3:.1f} kB per draw, {draws * kept / 1e9:,.1f} GB for "
+                             f"{draws:,}), and the maximum keeps the peak memory under {MEMORY_BOUND / 2**30:.0f} GiB "
                              "(docs/robustness.md, Memory)")
     return draws
 
@@ -283,13 +296,14 @@ def simulate(scenario: Scenario | str, draws: int = 1000, seed: int = 1, *, keep
     ----------
     scenario : Scenario or str
     draws : int
-        Number of draws, 1 .. :data:`MAX_DRAWS` (Python or numpy integer).
+        Number of draws, 1 .. :func:`max_draws` (Python or numpy integer): 100,000 for
+        2020-2050, fewer for a later horizon (38,993 to 2100).
     seed : int
         Seed (>= 0) of the random streams (see :func:`oloy_model.stochastic.block_noise`);
         the same seed gives the same numbers, and draw ``i`` is the same whatever ``draws``.
     keep_cells : bool
         Keep every population cell of every draw (memory: draws x 31 x 12 x 202 x 8 bytes,
-        so at most :data:`MAX_DRAWS_WITH_CELLS` draws).
+        so at most 3,687 draws of 2020-2050; :func:`max_draws`).
     chunk_size : int
         Draws projected together (vectorised); memory, not results, depends on it: any chunk
         size gives the same numbers bit for bit.
@@ -297,8 +311,8 @@ def simulate(scenario: Scenario | str, draws: int = 1000, seed: int = 1, *, keep
     Notes
     -----
     Peak memory is the fixed overhead (data, deterministic run; about 0.2 GB) plus
-    ``chunk_size`` x about 0.2 MB of working arrays plus :data:`STAT_BYTES_PER_DRAW` per draw
-    of kept totals; below :data:`MEMORY_BOUND` for every accepted ``draws``.
+    ``chunk_size`` x about 0.2 MB of working arrays plus the kept totals (22.6 kB per draw
+    for 2020-2050); below :data:`MEMORY_BOUND` for every accepted ``draws``.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
@@ -307,8 +321,9 @@ def simulate(scenario: Scenario | str, draws: int = 1000, seed: int = 1, *, keep
     draws = check_draws(draws, keep_cells=bool(keep_cells))
     seed = check_seed(seed)
     chunk_size = check_whole_number("chunk_size=", chunk_size, minimum=1)
-    result = run(scenario)
     inputs = build_inputs(scenario)
+    check_draws(draws, years=inputs.years.size + 1, counties=len(inputs.codes), keep_cells=bool(keep_cells))
+    result = run(scenario)
     p = resolved_parameters(scenario)
     projector = _Projector(scenario, inputs, p)
     years = projector.years

@@ -66,11 +66,13 @@ def test_numpy_integers_are_accepted_and_give_the_same_numbers(scenario, by_chun
     assert om.simulate(scenario, draws=np.uint8(2), seed=np.uint32(5)).draws == 2
 
 
-def test_memory_constants_are_consistent():
-    """The kept totals of MAX_DRAWS fit in the bound with room for the overhead and the working arrays."""
-    assert ens.STAT_BYTES_PER_DRAW == 31 * 13 * 7 * 8
-    assert ens.MAX_DRAWS * ens.STAT_BYTES_PER_DRAW < 0.8 * ens.MEMORY_BOUND
-    assert ens.MAX_DRAWS_WITH_CELLS * (ens.CELL_BYTES_PER_DRAW + ens.STAT_BYTES_PER_DRAW) < 0.5 * ens.MEMORY_BOUND
+def test_memory_budget_and_maxima():
+    """The kept arrays of the maximum fit in the bound with room for the overhead and the
+    working arrays (benchmarks/bench_ensemble_memory.py measures the whole peak)."""
+    assert ens.KEPT_BYTES < 0.8 * ens.MEMORY_BOUND
+    assert ens.max_draws() == ens.MAX_DRAWS == 100_000  # 2020-2050, 12 counties
+    assert ens.max_draws(81) == ens.KEPT_BYTES // ((81 * 13 * 7 + 2) * 8) == 38_993  # horizon 2100
+    assert ens.max_draws(keep_cells=True) == ens.KEPT_BYTES // ((31 * 13 * 7 + 2) * 8 + 31 * 12 * 202 * 8) == 3_687
     help_text = build_parser()._subparsers._group_actions[0].choices["run"].format_help()
     assert f"{ens.MAX_DRAWS:,}" in help_text and f"{ens.MEMORY_BOUND / 2**30:.0f} GiB" in help_text
 
@@ -117,9 +119,15 @@ def test_too_many_draws_names_the_maximum_and_the_reason(scenario):
     with pytest.raises(om.OloyInputError) as caught:
         om.simulate(scenario, draws=10**9)
     message = str(caught.value)
-    assert "1,000,000,000" in message and f"{ens.MAX_DRAWS:,}" in message and "memory" in message
+    assert "draws=1,000,000,000" in message and "maximum of 100,000" in message and "memory" in message
     with pytest.raises(om.OloyInputError, match="keep_cells"):
-        om.simulate(scenario, draws=ens.MAX_DRAWS_WITH_CELLS + 1, keep_cells=True)
+        om.simulate(scenario, draws=ens.max_draws(keep_cells=True) + 1, keep_cells=True)
+
+
+def test_a_later_horizon_lowers_the_maximum(scenario):
+    late = scenario.with_values({"projection.horizon": 2100})
+    with pytest.raises(om.OloyInputError, match="draws=50,000 is above the maximum of 38,993 draws for 81 years"):
+        om.simulate(late, draws=50_000)
 
 
 def test_unknown_quantity_is_an_input_error(by_chunk):
@@ -150,3 +158,11 @@ def test_cli_bad_draws_or_seed_exits_2_before_computing(tmp_path, capsys, monkey
     error = capsys.readouterr().err
     assert status == 2 and expected in error and "Traceback" not in error
     assert not out.exists()
+
+
+def test_cli_refuses_draws_beyond_the_maximum_of_a_later_horizon(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("oloy_model.runner.run_scenarios", lambda *a, **k: pytest.fail("ran before checking"))
+    late = tmp_path / "late.toml"
+    late.write_text('name = "late"\nextends = "baseline"\n\n[projection]\nhorizon = 2100\n', encoding="utf-8")
+    assert main(["run", str(late), "--draws", "50000", "--out", str(tmp_path / "out")]) == 2
+    assert "late: --draws 50,000 is above the maximum of 38,993 draws for 81 years" in capsys.readouterr().err
