@@ -331,12 +331,13 @@ def simulate(scenario: Scenario | str, draws: int = 1000, seed: int = 1, *, keep
     uptake_noise = np.empty((draws, 2))
     cells = np.empty((draws, years.size) + inputs.base.shape) if keep_cells else None
     cache: dict = {}
+    report_every = max(chunk_size, draws // 10)  # about ten progress lines at most
     for start in range(0, draws, chunk_size):
         stop = min(draws, start + chunk_size)
         noise = stochastic.draw_noise(seed, start, stop, inputs.years.size, len(inputs.codes), p, cache)
         projector.project(noise, stats[start:stop], None if cells is None else cells[start:stop])
         uptake_noise[start:stop] = noise["uptake"]
-        if progress:
+        if progress and (stop == draws or stop // report_every > start // report_every):
             progress(f"  draws: {stop:,}/{draws:,} done")
     return Ensemble(scenario, result, seed, draws, list(inputs.codes) + [PREFECTURE], years, stats, uptake_noise,
                     p, cells)
