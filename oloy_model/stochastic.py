@@ -23,7 +23,7 @@
 * **Random streams.** Draws come in fixed blocks of :data:`NOISE_BLOCK`; block ``k`` is
   drawn in full from its own generator, the ``k``-th child of ``numpy.random.SeedSequence(seed)``
   (:func:`block_noise`). Draw ``i`` therefore gets the same numbers whatever the number of
-  draws and however the ensemble is cut into chunks (O'Neill 2015, PCG; numpy's
+  draws and however the ensemble is cut into chunks (PCG64: O'Neill 2014, HMC-CS-2014-0905; numpy's
   ``SeedSequence`` spawning for independent parallel streams).
 
 References: Box, Jenkins & Reinsel, Time Series Analysis (4th ed., 2008), ch. 3-5; Alkema et
