@@ -41,6 +41,23 @@ def _verify(args: argparse.Namespace) -> int:
     return 0 if not problems else 2
 
 
+def check_draw_arguments(args: argparse.Namespace, names) -> None:
+    """``--draws`` and ``--seed``, checked before any computation: a bad count or seed must not
+    cost a deterministic run first. The most draws depends on each scenario's horizon."""
+    from .ensemble import check_draws, check_seed
+    from .scenario import load_scenario
+
+    if args.draws < 0:
+        raise OloyInputError(f"--draws {args.draws}; expected a whole number >= 0 (0 = deterministic only)")
+    check_seed(args.seed, label="--seed ")
+    if args.draws:
+        check_draws(args.draws, label="--draws ")
+        for name in names:
+            scenario = load_scenario(name)
+            years = scenario["projection.horizon"] - scenario["projection.base_year"] + 1
+            check_draws(args.draws, label=f"{scenario.name}: --draws ", years=years)
+
+
 def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -48,8 +65,7 @@ def _run(args: argparse.Namespace) -> int:
     from .scenario import list_scenarios
 
     names = args.scenarios or list_scenarios()
-    if args.draws < 0:
-        raise OloyInputError(f"--draws {args.draws}; expected a whole number >= 0")
+    check_draw_arguments(args, names)
     observations = Path(args.observations) if args.observations else None
     if observations is not None:
         from .observations import load_observations
@@ -66,9 +82,9 @@ def _plan(args: argparse.Namespace) -> int:
 
     from .plan_outputs import write_plans
 
-    if args.draws < 0:
-        raise OloyInputError(f"--draws {args.draws}; expected a whole number >= 0")
-    folder = write_plans(args.scenarios or ["next_plan"], Path(args.out), force=args.force,
+    names = args.scenarios or ["next_plan"]
+    check_draw_arguments(args, names)
+    folder = write_plans(names, Path(args.out), force=args.force,
                          figures=not args.no_figures, draws=args.draws, seed=args.seed)
     print(f"wrote {folder}")
     return 0
@@ -126,8 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="oloy-output", help="output folder (default: ./oloy-output)")
     run.add_argument("--force", action="store_true", help="replace an existing output folder")
     run.add_argument("--no-figures", action="store_true", help="skip the figures and the report (faster)")
-    run.add_argument("--draws", type=int, default=0, help="stochastic draws per scenario (0 = deterministic only)")
-    run.add_argument("--seed", type=int, default=1, help="random seed of the draws (same seed, same bytes)")
+    run.add_argument("--draws", type=int, default=0,
+                     help="stochastic draws per scenario (0 = deterministic only; at most 100,000, which keeps "
+                          "the peak memory under 3 GiB)")
+    run.add_argument("--seed", type=int, default=1,
+                     help="random seed of the draws, a whole number >= 0 (same seed, same bytes)")
     run.add_argument("--observations", default="", help="CSV of newer official figures (observations layout, with "
                      "basis): added to the bundled ones, re-anchors anchored scenarios, shown beside the model")
     run.set_defaults(handler=_run)
@@ -137,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--force", action="store_true", help="replace an existing output folder")
     plan.add_argument("--no-figures", action="store_true", help="skip the figures and the report")
     plan.add_argument("--draws", type=int, default=0, help="stochastic draws: cover the demand quantile at plan.risk")
-    plan.add_argument("--seed", type=int, default=1, help="random seed of the draws")
+    plan.add_argument("--seed", type=int, default=1, help="random seed of the draws, a whole number >= 0")
     plan.set_defaults(handler=_plan)
     validate = commands.add_parser("validate", help="check scenario files; exit 0 when all are valid, else 2")
     validate.add_argument("scenarios", nargs="+", help="bundled names or TOML paths")

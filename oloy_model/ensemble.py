@@ -1,14 +1,19 @@
 """Probabilistic projections: ``simulate(scenario, draws, seed) -> Ensemble``.
 
-All draws run at once through the same kernel as the deterministic projection (the draw axis
-leads the engine's arrays; no Python loop over draws). Only per-draw totals are kept
-(population by age band, births, the need- and enrolment-weighted sums that demand needs),
-not every cell, unless ``keep_cells=True``. With every standard deviation set to zero each
-draw equals the deterministic projection bit for bit. See :mod:`oloy_model.stochastic` for
-the models and their fits.
+Draws run in chunks of ``chunk_size`` through the same kernel as the deterministic projection
+(within a chunk the draw axis leads the engine's arrays; no Python loop over draws). Only
+per-draw totals are kept (population by age band, births, the need- and enrolment-weighted
+sums that demand needs: 22.6 kB per draw for 2020-2050), not every cell, unless
+``keep_cells=True``; gaps are derived from them when asked. Every draw's random numbers come
+from a fixed block stream (:func:`oloy_model.stochastic.block_noise`), so the results do not
+depend on the chunk size. Memory: the peak stays under :data:`MEMORY_BOUND` for every
+accepted number of draws (at most :data:`MAX_DRAWS`; docs/robustness.md, Memory). With every
+standard deviation set to zero each draw equals the deterministic projection bit for bit.
+See :mod:`oloy_model.stochastic` for the models and their fits.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -16,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from . import ccmpp, estimates, mortality, stochastic
+from .errors import OloyInputError
 from .lifetable import life_table
 from .migration import at_risk
 from .population import SEXES
@@ -30,6 +36,13 @@ SERVICES = ("elderly_beds", "nursing_beds", "childcare_places")
 BASES = ("norm", "uptake")
 PREFECTURE = "532900"
 E0_GRID = np.linspace(-1.2, 1.2, 97)  # Brass alphas spanning about +-10 years of e0
+
+# Memory (measured with benchmarks/bench_ensemble_memory.py; docs/robustness.md, Memory).
+MEMORY_BOUND = 3 * 2**30  # [bytes] peak resident memory of simulate() and its tables, any accepted draws
+KEPT_BYTES = 2_300_000_000  # [bytes] budget of the per-draw arrays kept to the end (totals, cells)
+MAX_DRAWS = 100_000  # absolute maximum; the budget allows 101,842 draws of 2020-2050 x 12 counties
+CHUNK_SIZE = 250  # draws per chunk: about 50 MB of working arrays; faster than larger chunks (cache)
+OUTPUT_WORKING_BYTES = 64 * 2**20  # [bytes] working arrays of one block of years in the quantile tables
 
 
 @dataclass(frozen=True)
@@ -46,11 +59,15 @@ class Ensemble:
         The counties, then ``532900`` (prefecture = sum of counties in every draw).
     years : ndarray
     stats : ndarray, shape (draws, years, regions + 1, len(STAT_NAMES))
-    gap_draws : ndarray, shape (draws, years, regions + 1, 3 services, 2 bases)
+    uptake_noise : ndarray, shape (draws, 2)
+        Each draw's log multipliers of institutional take-up and childcare enrolment.
     parameters : dict
         The standard deviations and AR coefficients used, with their fitted statistics.
     cells : ndarray or None
         (draws, years, counties, 2, 101) population when ``keep_cells`` was asked.
+    gap_draws : ndarray, shape (draws, years, regions + 1, 3 services, 2 bases)
+        Demand minus capacity [places], computed from ``stats`` when read (a new array each
+        time, 19 kB per draw); the tables below compute it a block of years at a time.
     """
 
     scenario: Scenario
@@ -60,19 +77,50 @@ class Ensemble:
     regions: list[str]
     years: np.ndarray
     stats: np.ndarray
-    gap_draws: np.ndarray
+    uptake_noise: np.ndarray
     parameters: dict = field(default_factory=dict)
     cells: np.ndarray | None = None
+
+    @property
+    def gap_draws(self) -> np.ndarray:
+        return self._gap_block(slice(None))
+
+    @functools.cached_property
+    def _capacity(self) -> np.ndarray:
+        """Capacity (years, regions + 1, services) [places] from the deterministic ledger."""
+        return _capacity_array(self.result, self.regions[:-1], self.years)
+
+    @functools.cached_property
+    def _uptake(self) -> dict:
+        return uptake_parameters(self.scenario.values)
+
+    def _gap_block(self, years: slice) -> np.ndarray:
+        """Gap draws (draws, years[years], regions + 1, services, bases) [places]."""
+        return _gaps(self.stats[:, years], self.years[years], self._capacity[years], self.scenario, self._uptake,
+                     self.uptake_noise)
+
+    def _year_blocks(self) -> list[slice]:
+        """Blocks of years whose working arrays (one gap block + two copies) fit OUTPUT_WORKING_BYTES."""
+        per_year = self.draws * len(self.regions) * 8 * (len(SERVICES) * len(BASES) + 2)
+        size = max(1, OUTPUT_WORKING_BYTES // per_year)
+        return [slice(i, min(i + size, self.years.size)) for i in range(0, self.years.size, size)]
 
     def quantiles(self, quantities: Sequence[str] = QUANTITIES,
                   probabilities: Sequence[float] = (0.1, 0.5, 0.9)) -> pd.DataFrame:
         """Quantiles of projected totals: ``[scenario, region, year, quantity, q10, q50, q90, mean]``."""
         parts = []
         for quantity in quantities:
-            values = self.stats[..., STAT_NAMES.index(quantity)]  # (draws, years, regions)
-            q = np.quantile(values, probabilities, axis=0)  # (p, years, regions)
-            columns = {f"q{round(100 * p):02d}": q[i] for i, p in enumerate(probabilities)}
-            frame = _frame(self.regions, self.years, columns | {"mean": values.mean(axis=0)})
+            if quantity not in STAT_NAMES:
+                raise OloyInputError(f"quantity {quantity!r} is not known; expected one of {list(STAT_NAMES)}")
+            k = STAT_NAMES.index(quantity)
+
+            def columns(values: np.ndarray) -> dict[str, np.ndarray]:  # values (draws, years, regions)
+                q = np.quantile(values, probabilities, axis=0)  # (p, years, regions)
+                return {f"q{round(100 * p):02d}": q[i] for i, p in enumerate(probabilities)} | {
+                    "mean": values.mean(axis=0)}
+
+            blocks = [columns(self.stats[:, years, :, k]) for years in self._year_blocks()]
+            frame = _frame(self.regions, self.years, _join(blocks))
             frame.insert(2, "quantity", quantity)
             parts.append(frame)
         table = pd.concat(parts, ignore_index=True)
@@ -84,13 +132,8 @@ class Ensemble:
 
         Capacity is the same in every draw, so demand quantiles are gap quantiles plus capacity.
         """
-        capacity = self.result.capacity.pivot_table(index="year", columns=["region", "service"], values="capacity")
-
-        def columns(gap: np.ndarray, service: str) -> dict[str, np.ndarray]:
-            counties = np.stack([capacity[(code, service)].reindex(self.years).to_numpy() for code in self.regions[:-1]],
-                                axis=1)
-            cap = np.concatenate([counties, counties.sum(axis=1, keepdims=True)], axis=1)  # (years, regions)
-            q = np.quantile(gap, probabilities, axis=0) + cap[None]
+        def columns(gap: np.ndarray, s: int, years: slice) -> dict[str, np.ndarray]:
+            q = np.quantile(gap, probabilities, axis=0) + self._capacity[years, :, s][None]
             return {f"q{round(100 * p):02d}": q[i] for i, p in enumerate(probabilities)}
 
         return self._by_service_and_basis(columns)
@@ -102,7 +145,7 @@ class Ensemble:
         that it does so by more than ``threshold`` places, and gap quantiles [places]."""
         threshold = self.scenario["stochastic.shortfall_threshold"] if threshold is None else threshold
 
-        def columns(gap: np.ndarray, service: str) -> dict[str, np.ndarray]:
+        def columns(gap: np.ndarray, s: int, years: slice) -> dict[str, np.ndarray]:
             q = np.quantile(gap, probabilities, axis=0)
             return {"p_shortfall": np.mean(gap > 0.0, axis=0),
                     "p_shortfall_over_threshold": np.mean(gap > threshold, axis=0),
@@ -112,17 +155,30 @@ class Ensemble:
         return self._by_service_and_basis(columns)
 
     def _by_service_and_basis(self, columns) -> pd.DataFrame:
-        """Long table of ``columns(gap_draws (draws, years, regions), service)`` per service and basis."""
-        parts = []
-        for s, service in enumerate(SERVICES):
-            for b, basis in enumerate(BASES):
-                frame = _frame(self.regions, self.years, columns(self.gap_draws[..., s, b], service))
-                frame.insert(2, "service", service)
-                frame.insert(3, "basis", basis)
-                parts.append(frame)
-        table = pd.concat(parts, ignore_index=True)
+        """Long table of ``columns(gap (draws, years, regions), service index, years)`` per service and basis.
+
+        The gaps are computed one block of years at a time (bounded memory); each column's
+        value depends only on its own year and region, so the blocks do not change it.
+        """
+        blocks: dict[tuple[int, int], list] = {(s, b): [] for s in range(len(SERVICES)) for b in range(len(BASES))}
+        for years in self._year_blocks():
+            gap = self._gap_block(years)
+            for (s, b), parts in blocks.items():
+                parts.append(columns(gap[..., s, b], s, years))
+        frames = []
+        for (s, b), parts in blocks.items():
+            frame = _frame(self.regions, self.years, _join(parts))
+            frame.insert(2, "service", SERVICES[s])
+            frame.insert(3, "basis", BASES[b])
+            frames.append(frame)
+        table = pd.concat(frames, ignore_index=True)
         table.insert(0, "scenario", self.scenario.name)
         return table
+
+
+def _join(blocks: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Concatenate per-block (years, regions) columns along the year axis."""
+    return {name: np.concatenate([block[name] for block in blocks]) for name in blocks[0]}
 
 
 def _frame(regions: list[str], years: np.ndarray, columns: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -158,114 +214,186 @@ def resolved_parameters(scenario: Scenario) -> dict:
     }
 
 
-def _noise(rng: np.random.Generator, draws: int, steps: int, regions: int, p: dict) -> dict[str, np.ndarray]:
-    """All random paths, drawn in a fixed order from one generator (same seed, same numbers)."""
-    return {
-        "tfr": stochastic.integrated_ar1_paths(rng, (draws,), steps, p["fertility_ar"], p["fertility_sd"]),
-        "county_tfr": stochastic.ar1_paths(rng, (draws, regions), steps, p["county_fertility_ar"], p["county_fertility_sd"]),
-        "e0": stochastic.random_walk_paths(rng, (draws,), steps, p["e0_sd"]),
-        "migration_level": rng.standard_normal((draws, regions, 1)) * p["migration_level_sd"],
-        "migration_annual": stochastic.ar1_paths(rng, (draws, regions), steps, p["migration_ar"], p["migration_annual_sd"]),
-        "uptake": rng.standard_normal((draws, 2)) * p["uptake_sd"],
-    }
+def check_whole_number(label: str, value, *, minimum: int) -> int:
+    """``value`` as an ``int`` if it is a whole number >= ``minimum``, else :class:`OloyInputError`.
+
+    Python and numpy integers are accepted; ``bool``, floats (even ``50.0``), strings and
+    ``None`` are not. ``label`` names the argument in the message (``"draws="`` or ``"--draws "``).
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise OloyInputError(f"{label}{value!r} ({type(value).__name__}); expected a whole number (int) >= {minimum}")
+    if value < minimum:
+        raise OloyInputError(f"{label}{value}; expected a whole number >= {minimum}")
+    return int(value)
 
 
-def _survival_draws(inputs: Inputs, e0_noise: np.ndarray) -> np.ndarray:
-    """Survival (draws, years, 2, 101) for e0 = scenario path + noise, by Brass alpha interpolation."""
-    standards = mortality.standard_mx(inputs.years)  # (T, 2, 101)
-    grid_mx = mortality.relational_grid(standards, E0_GRID)  # (T, 2, K, 101)
-    sexes = np.broadcast_to(np.array(SEXES)[:, None], grid_mx.shape[1:3])
-    table = life_table(grid_mx, np.broadcast_to(sexes, grid_mx.shape[:-1]))
-    survival_grid = ccmpp.survival_from_life_table(table["lx"], table["Lx"], table["Tx"])
-    e0_grid = table["ex"][..., 0]  # (T, 2, K), decreasing in alpha
-    draws = e0_noise.shape[0]
-    out = np.empty((draws,) + inputs.survival.shape)
-    for t in range(inputs.years.size):
+def max_draws(years: int = 31, counties: int = 12, *, keep_cells: bool = False) -> int:
+    """Most draws whose kept arrays fit :data:`KEPT_BYTES` (at most :data:`MAX_DRAWS`).
+
+    ``years`` counts the base year; each draw keeps ``years x (counties + 1) x 7`` totals and
+    two uptake multipliers (float64), plus ``years x counties x 2 x 101`` cells with ``keep_cells``.
+    """
+    return min(MAX_DRAWS, KEPT_BYTES // _kept_bytes_per_draw(years, counties, keep_cells))
+
+
+def _kept_bytes_per_draw(years: int, counties: int, keep_cells: bool) -> int:
+    totals = (years * (counties + 1) * len(STAT_NAMES) + 2) * 8
+    return totals + (years * counties * 2 * 101 * 8 if keep_cells else 0)
+
+
+def check_draws(draws, *, label: str = "draws=", years: int = 31, counties: int = 12, keep_cells: bool = False) -> int:
+    """Number of draws: 1 .. :func:`max_draws` for a projection of ``years`` x ``counties``.
+
+    The maximum keeps the peak memory under :data:`MEMORY_BOUND`: exact quantiles need every
+    draw's totals, so memory grows with the number of draws however they are chunked.
+    """
+    draws = check_whole_number(label, draws, minimum=1)
+    limit = max_draws(years, counties, keep_cells=keep_cells)
+    if draws > limit:
+        kept = _kept_bytes_per_draw(years, counties, keep_cells)
+        what = "keep_cells keeps every population cell" if keep_cells else "exact quantiles need every draw's totals"
+        raise OloyInputError(f"{label}{draws:,} is above the maximum of {limit:,} draws for {years} years x {counties} "
+                             f"counties: {what} ({kept / 1e3:.1f} kB per draw, {draws * kept / 1e9:,.1f} GB for "
+                             f"{draws:,}), and the maximum keeps the peak memory under {MEMORY_BOUND / 2**30:.0f} GiB "
+                             "(docs/robustness.md, Memory)")
+    return draws
+
+
+def check_seed(seed, *, label: str = "seed=") -> int:
+    """A seed for ``numpy.random.SeedSequence``: a whole number >= 0."""
+    return check_whole_number(label, seed, minimum=0)
+
+
+class _SurvivalGrid:
+    """Survival on a grid of Brass alphas, interpolated to each draw's e0 (one step at a time)."""
+
+    def __init__(self, inputs: Inputs):
+        standards = mortality.standard_mx(inputs.years)  # (T, 2, 101)
+        grid_mx = mortality.relational_grid(standards, E0_GRID)  # (T, 2, K, 101)
+        sexes = np.broadcast_to(np.array(SEXES)[:, None], grid_mx.shape[1:3])
+        table = life_table(grid_mx, np.broadcast_to(sexes, grid_mx.shape[:-1]))
+        self.survival = ccmpp.survival_from_life_table(table["lx"], table["Lx"], table["Tx"])[:, :, ::-1]
+        self.e0 = table["ex"][..., 0][:, :, ::-1]  # (T, 2, K), increasing
+        self.path = inputs.e0
+
+    def step(self, e0_noise: np.ndarray, t: int) -> np.ndarray:
+        """Survival (draws, 2, 101) of step ``t`` for e0 = scenario path + ``e0_noise[:, t]``."""
+        out = np.empty((e0_noise.shape[0], 2, self.survival.shape[-1]))
         for s in range(2):
-            target = inputs.e0[t, s] + e0_noise[:, t]
-            grid = e0_grid[t, s, ::-1]  # increasing
-            position = np.interp(target, grid, np.arange(grid.size, dtype=float))
+            grid = self.e0[t, s]
+            position = np.interp(self.path[t, s] + e0_noise[:, t], grid, np.arange(grid.size, dtype=float))
             low = np.clip(np.floor(position).astype(int), 0, grid.size - 2)
             weight = (position - low)[:, None]
-            table_s = survival_grid[t, s, ::-1]
-            out[:, t, s] = (1.0 - weight) * table_s[low] + weight * table_s[low + 1]
-    return out
+            out[:, s] = (1.0 - weight) * self.survival[t, s][low] + weight * self.survival[t, s][low + 1]
+        return out
 
 
 def simulate(scenario: Scenario | str, draws: int = 1000, seed: int = 1, *, keep_cells: bool = False,
-             progress: Callable[[str], None] | None = None) -> Ensemble:
-    """Run ``draws`` stochastic projections of a scenario at once and set them against capacity.
+             progress: Callable[[str], None] | None = None, chunk_size: int = CHUNK_SIZE) -> Ensemble:
+    """Run ``draws`` stochastic projections of a scenario and set them against capacity.
 
     Parameters
     ----------
     scenario : Scenario or str
     draws : int
-        Number of draws (>= 1).
+        Number of draws, 1 .. :func:`max_draws` (Python or numpy integer): 100,000 for
+        2020-2050, fewer for a later horizon (38,993 to 2100).
     seed : int
-        Seed of ``numpy.random.default_rng``; the same seed gives the same numbers.
+        Seed (>= 0) of the random streams (see :func:`oloy_model.stochastic.block_noise`);
+        the same seed gives the same numbers, and draw ``i`` is the same whatever ``draws``.
     keep_cells : bool
-        Keep every population cell of every draw (memory: draws x 31 x 12 x 202 x 8 bytes).
+        Keep every population cell of every draw (memory: draws x 31 x 12 x 202 x 8 bytes,
+        so at most 3,687 draws of 2020-2050; :func:`max_draws`).
+    chunk_size : int
+        Draws projected together (vectorised); memory, not results, depends on it: any chunk
+        size gives the same numbers bit for bit.
 
     Notes
     -----
-    Memory stays bounded: besides the current population (draws x 12 x 2 x 101) only per-draw
-    totals are stored.
+    Peak memory is the fixed overhead (data, deterministic run; about 0.2 GB) plus
+    ``chunk_size`` x about 0.2 MB of working arrays plus the kept totals (22.6 kB per draw
+    for 2020-2050); below :data:`MEMORY_BOUND` for every accepted ``draws``.
     """
-    from .errors import OloyInputError
-
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    if not isinstance(draws, int) or draws < 1:
-        raise OloyInputError(f"draws={draws!r}; expected a whole number >= 1")
-    result = run(scenario)
+    if not isinstance(keep_cells, (bool, np.bool_)):
+        raise OloyInputError(f"keep_cells={keep_cells!r}; expected True or False")
+    draws = check_draws(draws, keep_cells=bool(keep_cells))
+    seed = check_seed(seed)
+    chunk_size = check_whole_number("chunk_size=", chunk_size, minimum=1)
     inputs = build_inputs(scenario)
+    check_draws(draws, years=inputs.years.size + 1, counties=len(inputs.codes), keep_cells=bool(keep_cells))
+    result = run(scenario)
     p = resolved_parameters(scenario)
-    steps, n_regions = inputs.years.size, len(inputs.codes)
-    noise = _noise(np.random.default_rng(seed), draws, steps, n_regions, p)
-
-    # Fertility: scenario TFR x exp(prefecture noise + county deviation); exactly the path when sd = 0.
-    tfr = inputs.tfr[None, :, :] * np.exp(noise["tfr"][:, :, None] + np.swapaxes(noise["county_tfr"], 1, 2))
-    schedule = inputs.asfr[0, 0] / inputs.tfr[0, 0] if inputs.tfr[0, 0] > 0 else None
-    survival = inputs.survival[None] if p["e0_sd"] == 0 else _survival_draws(inputs, noise["e0"])
-    migration_multiplier = np.exp(noise["migration_level"] + noise["migration_annual"])  # (D, R, T)
-
-    uptake = uptake_parameters(scenario.values)
-    weights = _weights(uptake)
-    years = np.concatenate([[scenario["projection.base_year"]], inputs.years])
-    stats = np.zeros((draws, years.size, n_regions + 1, len(STAT_NAMES)))
-    population = np.broadcast_to(inputs.base, (draws,) + inputs.base.shape).copy()
-    stats[:, 0, :n_regions, :-1] = _band_sums(population, weights)
+    projector = _Projector(scenario, inputs, p)
+    years = projector.years
+    stats = np.empty((draws, years.size, len(inputs.codes) + 1, len(STAT_NAMES)))
+    uptake_noise = np.empty((draws, 2))
     cells = np.empty((draws, years.size) + inputs.base.shape) if keep_cells else None
-    if keep_cells:
-        cells[:, 0] = population
-    timing = scenario["projection.migration_timing"]
-    uses_counts = bool(np.any(inputs.migration_counts))  # one basis is all zeros: skip its full-size arithmetic
-    for t in range(steps):
-        multiplier = migration_multiplier[:, :, t][:, :, None, None]
-        if uses_counts:
-            migrants = inputs.migration_counts[t] * multiplier + (inputs.migration_rates[t] * multiplier) * at_risk(population)
-        else:
-            migrants = (inputs.migration_rates[t] * multiplier) * at_risk(population)
-        asfr = _asfr(inputs, tfr, schedule, t)
-        surv = survival[:, t][:, None] if survival.shape[0] == draws else survival[0, t]
-        out = ccmpp.step(population, surv, asfr, inputs.srb[t], migrants, migration_timing=timing, detail=False)
-        population = out["population"]
-        stats[:, t + 1, :n_regions, :-1] = _band_sums(population, weights)
-        stats[:, t + 1, :n_regions, -1] = out["births"].sum(axis=-1)
-        if keep_cells:
-            cells[:, t + 1] = population
-        if progress and (t + 1) % 10 == 0:
-            progress(f"  draws: {years[t + 1]} done ({t + 1}/{steps} years)")
-    stats[:, :, n_regions] = stats[:, :, :n_regions].sum(axis=2)
-    gap_draws = _gaps(stats, years, inputs.codes, result, scenario, uptake, noise["uptake"])
-    return Ensemble(scenario, result, seed, draws, list(inputs.codes) + [PREFECTURE], years, stats, gap_draws,
+    cache: dict = {}
+    report_every = max(chunk_size, draws // 10)  # about ten progress lines at most
+    for start in range(0, draws, chunk_size):
+        stop = min(draws, start + chunk_size)
+        noise = stochastic.draw_noise(seed, start, stop, inputs.years.size, len(inputs.codes), p, cache)
+        projector.project(noise, stats[start:stop], None if cells is None else cells[start:stop])
+        uptake_noise[start:stop] = noise["uptake"]
+        if progress and (stop == draws or stop // report_every > start // report_every):
+            progress(f"  draws: {stop:,}/{draws:,} done")
+    return Ensemble(scenario, result, seed, draws, list(inputs.codes) + [PREFECTURE], years, stats, uptake_noise,
                     p, cells)
 
 
+class _Projector:
+    """Projects chunks of draws; everything that does not depend on the draws is built once."""
+
+    def __init__(self, scenario: Scenario, inputs: Inputs, p: dict):
+        self.inputs = inputs
+        self.years = np.concatenate([[scenario["projection.base_year"]], inputs.years])
+        self.weights = _weights(uptake_parameters(scenario.values))
+        self.timing = scenario["projection.migration_timing"]
+        self.grid = None if p["e0_sd"] == 0 else _SurvivalGrid(inputs)
+        # Fertility noise multiplies the base-year age schedule (None: no births to shape).
+        self.schedule = inputs.asfr[0, 0] / inputs.tfr[0, 0] if inputs.tfr[0, 0] > 0 else None
+        self.uses_counts = bool(np.any(inputs.migration_counts))  # else skip the all-zero basis's arithmetic
+
+    def project(self, noise: dict[str, np.ndarray], stats: np.ndarray, cells: np.ndarray | None) -> None:
+        """Fill ``stats`` (n, years, regions + 1, stats) and ``cells`` for the n draws of ``noise``.
+
+        Every operation is elementwise along the draw axis, so a draw's numbers do not depend
+        on the other draws in the chunk.
+        """
+        inputs, n_regions = self.inputs, len(self.inputs.codes)
+        # Fertility: scenario TFR x exp(prefecture noise + county deviation); exactly the path when sd = 0.
+        tfr = inputs.tfr[None, :, :] * np.exp(noise["tfr"][:, :, None] + np.swapaxes(noise["county_tfr"], 1, 2))
+        migration_multiplier = np.exp(noise["migration_level"] + noise["migration_annual"])  # (n, R, T)
+        population = np.broadcast_to(inputs.base, (tfr.shape[0],) + inputs.base.shape).copy()
+        stats[:, 0, :n_regions, :-1] = _band_sums(population, self.weights)
+        stats[:, 0, :n_regions, -1] = 0.0  # births of the base year are not projected
+        if cells is not None:
+            cells[:, 0] = population
+        for t in range(inputs.years.size):
+            multiplier = migration_multiplier[:, :, t][:, :, None, None]
+            migrants = (inputs.migration_rates[t] * multiplier) * at_risk(population)
+            if self.uses_counts:
+                migrants = inputs.migration_counts[t] * multiplier + migrants
+            surv = inputs.survival[t] if self.grid is None else self.grid.step(noise["e0"], t)[:, None]
+            out = ccmpp.step(population, surv, _asfr(inputs, tfr, self.schedule, t), inputs.srb[t], migrants,
+                             migration_timing=self.timing, detail=False)
+            population = out["population"]
+            stats[:, t + 1, :n_regions, :-1] = _band_sums(population, self.weights)
+            stats[:, t + 1, :n_regions, -1] = out["births"].sum(axis=-1)
+            if cells is not None:
+                cells[:, t + 1] = population
+        stats[:, :, n_regions] = stats[:, :, :n_regions].sum(axis=2)
+
+
 def _asfr(inputs: Inputs, tfr: np.ndarray, schedule: np.ndarray | None, t: int) -> np.ndarray:
-    if schedule is None or np.all(tfr[:, t] == inputs.tfr[t]):
-        return inputs.asfr[t]  # the deterministic rates, exactly
-    return tfr[:, t, :, None] * schedule
+    """Rates of step ``t`` (n, R, 101): the deterministic ones, exactly, for a draw on the scenario path."""
+    on_path = tfr[:, t] == inputs.tfr[t]  # (n, R)
+    if schedule is None or np.all(on_path):
+        return inputs.asfr[t]
+    # Row by row, so that a draw's rates do not depend on the other draws in the chunk.
+    return np.where(on_path[:, :, None], inputs.asfr[t], tfr[:, t, :, None] * schedule)
 
 
 def _weights(uptake: dict) -> np.ndarray:
@@ -282,11 +410,21 @@ def _band_sums(population: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return (flat @ weights).reshape(population.shape[:-2] + (weights.shape[1],))
 
 
-def _gaps(stats: np.ndarray, years: np.ndarray, codes: list[str], result: Result, scenario: Scenario,
-          uptake: dict, uptake_noise: np.ndarray) -> np.ndarray:
-    """Gap draws (draws, years, regions + 1, services, bases) against the deterministic capacity."""
-    v = scenario.values
-    paths = norm_paths(v)
+def _capacity_array(result: Result, codes: list[str], years: np.ndarray) -> np.ndarray:
+    """Capacity (years, counties + prefecture, services) [places] from the deterministic run."""
+    capacity = result.capacity.pivot_table(index="year", columns=["region", "service"], values="capacity")
+    cap = np.zeros((years.size, len(codes) + 1, len(SERVICES)))
+    for r, code in enumerate(codes):
+        for s, service in enumerate(SERVICES):
+            cap[:, r, s] = capacity[(code, service)].reindex(years).to_numpy()
+    cap[:, -1] = cap[:, :-1].sum(axis=1)
+    return cap
+
+
+def _gaps(stats: np.ndarray, years: np.ndarray, cap: np.ndarray, scenario: Scenario, uptake: dict,
+          uptake_noise: np.ndarray) -> np.ndarray:
+    """Gap draws (draws, years, regions + 1, services, bases) [places] against capacity ``cap``."""
+    paths = norm_paths(scenario.values)
     col = {name: i for i, name in enumerate(STAT_NAMES)}
     elderly_ratio = ratio_path(years, paths["elderly_beds_per_1000_60plus"])[None, :, None]
     nursing_share = ratio_path(years, paths["nursing_share"])[None, :, None]
@@ -301,10 +439,5 @@ def _gaps(stats: np.ndarray, years: np.ndarray, codes: list[str], result: Result
     demand[..., 0, 1] = residents / uptake["elderly_occupancy"]
     demand[..., 1, 1] = residents * uptake["nursing_share_of_residents"] / uptake["elderly_occupancy"]
     demand[..., 2, 1] = stats[..., col["enrolled"]] * enrol / uptake["childcare_occupancy"]
-    capacity = result.capacity.pivot_table(index="year", columns=["region", "service"], values="capacity")
-    cap = np.zeros((years.size, len(codes) + 1, 3))
-    for r, code in enumerate(codes):
-        for s, service in enumerate(SERVICES):
-            cap[:, r, s] = capacity[(code, service)].reindex(years).to_numpy()
-    cap[:, -1] = cap[:, :-1].sum(axis=1)
-    return demand - cap[None, :, :, :, None]
+    demand -= cap[None, :, :, :, None]
+    return demand

@@ -20,6 +20,12 @@
 * **Uptake** (assumption): institutional take-up and childcare enrolment each get one
   log-normal multiplier per draw (sd 0.2).
 
+* **Random streams.** Draws come in fixed blocks of :data:`NOISE_BLOCK`; block ``k`` is
+  drawn in full from its own generator, the ``k``-th child of ``numpy.random.SeedSequence(seed)``
+  (:func:`block_noise`). Draw ``i`` therefore gets the same numbers whatever the number of
+  draws and however the ensemble is cut into chunks (PCG64: O'Neill 2014, HMC-CS-2014-0905; numpy's
+  ``SeedSequence`` spawning for independent parallel streams).
+
 References: Box, Jenkins & Reinsel, Time Series Analysis (4th ed., 2008), ch. 3-5; Alkema et
 al. (2011), "Probabilistic projections of the total fertility rate for all countries",
 Demography 48:815-839 (AR(1) fluctuations around a trend); Lee & Tuljapurkar (1994),
@@ -36,6 +42,7 @@ import pandas as pd
 from .resources import read_bundled
 
 TFR_FIT_YEARS = (1991, 2023)
+NOISE_BLOCK = 1000  # draws per random block; changing it changes every draw's numbers
 E0_FIT_YEARS = (1990, 2019)
 
 
@@ -105,3 +112,57 @@ def integrated_ar1_paths(rng: np.random.Generator, shape: tuple[int, ...], steps
 def random_walk_paths(rng: np.random.Generator, shape: tuple[int, ...], steps: int, sd: float) -> np.ndarray:
     """Zero-drift random walks started at 0 (the drift is the scenario's path)."""
     return np.cumsum(rng.standard_normal(shape + (steps,)) * sd, axis=-1)
+
+
+def block_noise(seed: int, block: int, steps: int, regions: int, p: dict) -> dict[str, np.ndarray]:
+    """All random paths of draws ``block * NOISE_BLOCK`` .. ``+ NOISE_BLOCK - 1``, in a fixed order.
+
+    Parameters
+    ----------
+    seed : int
+        The ensemble's seed (>= 0).
+    block : int
+        Block number; its generator is ``default_rng(SeedSequence(seed, spawn_key=(block,)))``,
+        the ``block``-th child of ``SeedSequence(seed)``.
+    steps, regions : int
+        Projection steps [years] and counties.
+    p : dict
+        Standard deviations and AR coefficients (see :func:`oloy_model.ensemble.resolved_parameters`).
+
+    Returns
+    -------
+    dict of arrays, leading axis NOISE_BLOCK
+        ``tfr`` (steps), ``county_tfr`` (regions, steps), ``e0`` (steps), ``migration_level``
+        (regions, 1), ``migration_annual`` (regions, steps) [log scale or years], ``uptake`` (2)
+        [log scale]. The whole block is always drawn, so that a draw's numbers do not depend
+        on how many draws follow it.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,)))
+    n = NOISE_BLOCK
+    return {
+        "tfr": integrated_ar1_paths(rng, (n,), steps, p["fertility_ar"], p["fertility_sd"]),
+        "county_tfr": ar1_paths(rng, (n, regions), steps, p["county_fertility_ar"], p["county_fertility_sd"]),
+        "e0": random_walk_paths(rng, (n,), steps, p["e0_sd"]),
+        "migration_level": rng.standard_normal((n, regions, 1)) * p["migration_level_sd"],
+        "migration_annual": ar1_paths(rng, (n, regions), steps, p["migration_ar"], p["migration_annual_sd"]),
+        "uptake": rng.standard_normal((n, 2)) * p["uptake_sd"],
+    }
+
+
+def draw_noise(seed: int, start: int, stop: int, steps: int, regions: int, p: dict,
+               cache: dict | None = None) -> dict[str, np.ndarray]:
+    """The random paths of draws ``start`` .. ``stop - 1`` (see :func:`block_noise`).
+
+    ``cache`` (a dict kept by the caller) holds the last block, so that consecutive small
+    chunks do not redraw it.
+    """
+    cache = {} if cache is None else cache
+    parts = []
+    for block in range(start // NOISE_BLOCK, (stop - 1) // NOISE_BLOCK + 1):
+        if cache.get("block") != block:
+            cache.clear()
+            cache.update(block=block, noise=block_noise(seed, block, steps, regions, p))
+        low = max(start, block * NOISE_BLOCK) - block * NOISE_BLOCK
+        high = min(stop, (block + 1) * NOISE_BLOCK) - block * NOISE_BLOCK
+        parts.append({key: value[low:high] for key, value in cache["noise"].items()})
+    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}

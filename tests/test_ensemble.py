@@ -6,6 +6,7 @@ import pytest
 
 import oloy_model as om
 from oloy_model import stochastic
+from oloy_model.ensemble import STAT_NAMES
 from oloy_model.projection import build_inputs, run_kernel
 
 ZERO = {"stochastic.fertility_sd": 0.0, "stochastic.county_fertility_sd": 0.0, "stochastic.e0_sd": 0.0,
@@ -14,7 +15,7 @@ ZERO = {"stochastic.fertility_sd": 0.0, "stochastic.county_fertility_sd": 0.0, "
 
 @pytest.fixture(scope="module")
 def ensemble():
-    return om.simulate("baseline", draws=200, seed=7)
+    return om.simulate("baseline", draws=1000, seed=7)
 
 
 def test_zero_variance_equals_the_deterministic_projection_exactly():
@@ -29,11 +30,11 @@ def test_zero_variance_equals_the_deterministic_projection_exactly():
 
 
 def test_same_seed_same_numbers_different_seed_different(ensemble):
-    again = om.simulate("baseline", draws=200, seed=7)
+    again = om.simulate("baseline", draws=1000, seed=7, chunk_size=400)
     np.testing.assert_array_equal(again.stats, ensemble.stats)
     assert again.quantiles().equals(ensemble.quantiles())
     other = om.simulate("baseline", draws=200, seed=8)
-    assert not np.array_equal(other.stats, ensemble.stats)
+    assert not np.array_equal(other.stats, ensemble.stats[:200])
 
 
 def test_quantiles_are_ordered_and_probabilities_bounded(ensemble):
@@ -48,14 +49,28 @@ def test_quantiles_are_ordered_and_probabilities_bounded(ensemble):
     assert (g["gap_p10"] <= g["gap_p90"]).all()
 
 
+def _median_interval(values: np.ndarray, z: float = 3.0) -> tuple[float, float]:
+    """Distribution-free interval for the median: order statistics n/2 -+ z sqrt(n)/2 (binomial,
+    normal approximation; z = 3: coverage about 0.997). Sampling error of a finite ensemble."""
+    ordered = np.sort(values)
+    half = z * np.sqrt(values.size) / 2
+    return ordered[max(0, int(np.floor(values.size / 2 - half)))], ordered[min(values.size - 1, int(np.ceil(values.size / 2 + half)))]
+
+
 def test_median_close_to_deterministic(ensemble):
-    summary = om.project("baseline").population.groupby("year")["population"].sum()
-    q = ensemble.quantiles(["population"]).query("region == '532900'").set_index("year")["q50"]
-    for year in (2025, 2035, 2050):
-        assert q[year] == pytest.approx(summary[year], rel=0.01)
-    births = om.project("baseline").births.groupby("year")["births"].sum()
-    qb = ensemble.quantiles(["births"]).query("region == '532900'").set_index("year")["q50"]
-    assert qb[2030] == pytest.approx(births[2030], rel=0.05)
+    """The scenario stays the centre: the deterministic value lies within an allowance (1% for
+    the population, 5% for births: the projection is not linear in the noise) of the median's
+    sampling interval. The interval keeps the test independent of which 1,000 draws a seed gives."""
+    deterministic = om.project("baseline")
+    population = deterministic.population.groupby("year")["population"].sum()
+    births = deterministic.births.groupby("year")["births"].sum()
+    checks = [("population", year, population[year], 0.01) for year in (2025, 2035, 2050)]
+    checks.append(("births", 2030, births[2030], 0.05))
+    for quantity, year, expected, allowance in checks:
+        draws = ensemble.stats[:, list(ensemble.years).index(year), -1, list(STAT_NAMES).index(quantity)]
+        low, high = _median_interval(draws)
+        assert low * (1 - allowance) <= expected <= high * (1 + allowance), (quantity, year, low, expected, high)
+        assert high - low < 0.1 * expected  # the interval is informative, not a blanket pass
 
 
 def test_prefecture_is_the_sum_of_counties_in_every_draw(ensemble):
