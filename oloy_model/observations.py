@@ -32,13 +32,16 @@ COLUMNS = ["region", "year", "quantity", "value", "source", "basis"]
 BASES = ("resident", "registered")
 BUNDLED = "observations/dali_official.csv"
 FIRST_YEAR = 2000  # earlier figures are not post-census statistics of this model's era
+#: The last year an observation may have: a year-end figure of t needs the model's 1 November of t + 1,
+#: and the projection's horizon is at most 2100.
+LAST_YEAR = 2099
 PREFECTURE = "532900"
 POPULATION_BANDS = {"population": (0, 100), "population_60plus": (60, 100), "population_0_2": (0, 2),
                     "population_0_14": (0, 14)}  # quantity -> ages (inclusive)
 LATE_SHARE = 2.0 / 12.0  # November and December
 
 
-def load_observations(path: str | Path, *, years: tuple[int, int] = (FIRST_YEAR, 2100)) -> pd.DataFrame:
+def load_observations(path: str | Path, *, years: tuple[int, int] = (FIRST_YEAR, LAST_YEAR)) -> pd.DataFrame:
     """Read and check an observations file.
 
     Returns
@@ -72,6 +75,8 @@ def _checked(frame: pd.DataFrame, path, years: tuple[int, int]) -> pd.DataFrame:
     blank = text.isin(["", "nan"])
     numbers = to_number(frame.assign(value=text.where(~blank, "0")), "value", path, minimum=0)
     frame["value"] = numbers.astype(float).where(~blank, np.nan)
+    # Errors are relative to the observed value: a zero population or count has no percentage error.
+    fail_rows(path, "value", frame["value"].fillna(1.0) <= 0, frame, "a value above 0 (errors are relative to it)")
     check_unique(frame, ["region", "year", "quantity", "basis"], path)
     if "source" not in frame.columns:
         frame["source"] = str(Path(path).name)

@@ -184,7 +184,7 @@ def report_section(outputs: PlanOutputs, figure_folder: str = "figures") -> list
              f"{v['plan.cost_elderly_bed']:g} and {v['plan.cost_childcare_place']:g} x 10k yuan from the plan "
              "[source: dali_plan_2022]; conversions at an assumed "
              f"{v['plan.cost_conversion']:g} x 10k yuan per bed gained [source: assumption]. The stock at the decision "
-             "year is the ledger as planned (county splits estimated).")
+             f"year is the ledger as planned (county splits estimated). {plan.coverage_text()}")
     previous_text = ("Was the last plan enough? The schedule the same rule requires for 2021-2025 from the 2020 stock, "
                      "beside the plan's own additions: +5,096 beds, +862 community and district centre beds and "
                      "+11,531 childcare places [source: dali_plan_2022]. Difference = plan - required.")

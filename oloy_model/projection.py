@@ -168,11 +168,18 @@ def _build_inputs_cached(_hash: str, scenario: Scenario) -> Inputs:
             return inputs
         return dataclasses.replace(scaled_migration(inputs, longer.migration_anchor),
                                    migration_anchor=longer.migration_anchor)
-    # Anchor under status-quo fertility: birth-policy effects, offsets and the high/low variants
-    # are added on top, so a scenario differs from its anchored base only by what it states.
+    # Anchor under status-quo fertility and migration: birth-policy effects, offsets, the
+    # high/low variants and the migration multipliers (scale, taper, county_scale) apply on top
+    # of the anchored level, so a scenario differs from its anchored base only by what it states.
     status_quo = dict(v) | {"fertility.effects": (), "fertility.tfr_offset": 0.0, "fertility.tfr_variant": "medium"}
     reference = fertility.asfr(tfr_paths(years, codes, status_quo, exposure=base[:, 0, :] @ schedule), schedule)
-    return _anchored(inputs, v, county_scale, reference)
+    unscaled = np.broadcast_to(migration["rates" if v["migration.basis"] == "rates" else "counts"][order][None], shape)
+    plain = dataclasses.replace(inputs, migration_rates=unscaled if v["migration.basis"] == "rates" else np.zeros(shape),
+                                migration_counts=unscaled if v["migration.basis"] != "rates" else np.zeros(shape))
+    multipliers = _anchored(plain, v, np.ones(len(codes)), reference).migration_anchor
+    if multipliers is None:
+        return inputs
+    return dataclasses.replace(scaled_migration(inputs, multipliers), migration_anchor=multipliers)
 
 
 TIME_FIELDS = ("years", "survival", "asfr", "srb", "migration_rates", "migration_counts", "tfr", "e0", "migration_scale")

@@ -288,6 +288,25 @@ class Plan:
     stranded: pd.DataFrame
     rule: str
 
+    @property
+    def unmet(self) -> pd.DataFrame:
+        """Schedule rows where no allowed schedule reaches the target (``gap`` > 0): the rate
+        caps, the lead time or retirement leave demand uncovered there."""
+        return self.schedule[self.schedule["gap"] > UNMET_TOLERANCE].reset_index(drop=True)
+
+    def coverage_text(self) -> str:
+        """One sentence for reports and the command line: covered every year, or where not."""
+        unmet = self.unmet
+        if unmet.empty:
+            return f"Demand is covered in every county, service and year ({self.rule})."
+        worst = unmet.loc[unmet["gap"].idxmax()]
+        return (f"Demand can NOT be covered in {len(unmet)} county-service-years ({self.rule}): the rate caps, lead "
+                f"time or retirement allow no schedule that reaches it; largest gap {worst['gap']:,.0f} "
+                f"{worst['service']} in {worst['region']} in {int(worst['year'])} (column gap of the schedule).")
+
+
+UNMET_TOLERANCE = 1e-6  # places: gaps above this are shortfalls no allowed schedule can close
+
 
 def levers_from(values) -> Levers:
     """The :class:`Levers` of a scenario's ``plan.*`` keys."""
@@ -337,7 +356,10 @@ def plan_additions(scenario, *, ensemble=None, decision_year: int | None = None,
     arrays = solve_schedule(demand, stock, max_open, levers, first_open=v["plan.lead_time"] - 1,
                             retirement_rate=v["plan.retirement_rate"])
     schedule = _schedule_frame(result.scenario.name, codes, years, arrays, demand, levers, v["plan.basis"], rule)
-    return Plan(result.scenario, schedule, period_totals(schedule), stranded_table(schedule, levers), rule)
+    plan = Plan(result.scenario, schedule, period_totals(schedule), stranded_table(schedule, levers), rule)
+    if not plan.unmet.empty:
+        warnings.warn(f"{result.scenario.name}: {plan.coverage_text()}", DemographicWarning, stacklevel=2)
+    return plan
 
 
 def _check_years(result, decision: int, last: int) -> None:

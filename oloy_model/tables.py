@@ -44,9 +44,14 @@ def read_user_csv(path: str | Path, required: Sequence[str], *, what: str = "tab
 
 def _rows(mask: np.ndarray | pd.Series, frame: pd.DataFrame, column: str) -> str:
     index = np.flatnonzero(np.asarray(mask))
-    shown = ", ".join(f"line {i + 2}: {frame[column].iloc[i]!r}" for i in index[:MAX_ROWS_SHOWN])
+    shown = ", ".join(f"line {i + 2}: {_plain(frame[column].iloc[i])!r}" for i in index[:MAX_ROWS_SHOWN])
     more = f" (and {index.size - MAX_ROWS_SHOWN} more)" if index.size > MAX_ROWS_SHOWN else ""
     return shown + more
+
+
+def _plain(value):
+    """A numpy scalar as the Python number it holds (so messages read 0.0, not np.float64(0.0))."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def fail_rows(path: Path | str, column: str, mask, frame: pd.DataFrame, expected: str) -> None:
