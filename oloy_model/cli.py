@@ -51,7 +51,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.draws < 0:
         raise OloyInputError(f"--draws {args.draws}; expected a whole number >= 0")
     folder = run_scenarios(names, Path(args.out), force=args.force, figures=not args.no_figures,
-                           draws=args.draws, seed=args.seed)
+                           draws=args.draws, seed=args.seed, svg=args.svg)
     print(f"wrote {folder}")
     return 0
 
@@ -108,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="oloy-output", help="output folder (default: ./oloy-output)")
     run.add_argument("--force", action="store_true", help="replace an existing output folder")
     run.add_argument("--no-figures", action="store_true", help="skip the figures and the report (faster)")
+    run.add_argument("--svg", action="store_true", help="also write every figure as SVG (PNG only by default)")
     run.add_argument("--draws", type=int, default=0, help="stochastic draws per scenario (0 = deterministic only)")
     run.add_argument("--seed", type=int, default=1, help="random seed of the draws (same seed, same bytes)")
     run.set_defaults(handler=_run)

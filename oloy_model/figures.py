@@ -6,20 +6,16 @@ figure file is saved beside the CSV of those numbers (:func:`write_figure_set`).
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 from matplotlib.figure import Figure
 
-from . import __version__
 from . import plotting as pl
 from .population import regions
-from .resources import data_checksum
 from .result import Result
-from .safe_names import child
-from .style import figure_style, save_figure
+from .style import figure_style
 from .summary import band_totals
 
 SERVICE_LABELS = {"elderly_beds": "养老床位 Elderly-care beds", "nursing_beds": "护理型床位 Nursing-type beds",
@@ -185,42 +181,42 @@ def county_map(result: Result, service: str, basis: str = "norm", year: int = 20
     return figure, data
 
 
-def figure_set(results: Sequence[Result]) -> list[tuple[str, str, Figure, pd.DataFrame]]:
-    """Every official figure: ``(folder, name, figure, plotted_data)``; folder ``all`` or a scenario."""
-    items: list[tuple[str, str, Figure, pd.DataFrame]] = []
-    items.append(("all", "older_population", *older_population(results)))
-    items.append(("all", "births_and_young", *births_and_young(results)))
-    for result in results:
-        name = result.scenario.name
-        items.append((name, "pyramid_prefecture", *pyramid_prefecture(result)))
-        items.append((name, "pyramid_counties", *pyramid_counties(result)))
-        items.append((name, "indicator_attainment", *indicator_attainment(result)))
+def figure_jobs(results: Sequence[Result], ensembles: Sequence = ()) -> list[tuple]:
+    """Every official figure as a job ``(folder, name, recipe, source, arguments)`` (see
+    :mod:`oloy_model.render`); folder ``all`` or a scenario name, in the report's order."""
+    jobs: list[tuple] = [("all", "older_population", older_population, ("results",), ()),
+                         ("all", "births_and_young", births_and_young, ("results",), ())]
+    for i, result in enumerate(results):
+        name, source = result.scenario.name, ("result", i)
+        jobs += [(name, "pyramid_prefecture", pyramid_prefecture, source, ()),
+                 (name, "pyramid_counties", pyramid_counties, source, ()),
+                 (name, "indicator_attainment", indicator_attainment, source, ())]
         for service in SERVICE_LABELS:
-            items.append((name, f"gap_heatmap_{service}", *gap_heatmaps(result, service)))
-            items.append((name, f"capacity_vs_demand_{service}", *capacity_vs_demand(result, service)))
-        items.append((name, "map_gap_elderly_beds_norm_2030", *county_map(result, "elderly_beds", "norm", 2030)))
-        items.append((name, "map_gap_childcare_places_norm_2030", *county_map(result, "childcare_places", "norm", 2030)))
-    return items
+            jobs += [(name, f"gap_heatmap_{service}", gap_heatmaps, source, (service,)),
+                     (name, f"capacity_vs_demand_{service}", capacity_vs_demand, source, (service,))]
+        jobs += [(name, "map_gap_elderly_beds_norm_2030", county_map, source, ("elderly_beds", "norm", 2030)),
+                 (name, "map_gap_childcare_places_norm_2030", county_map, source, ("childcare_places", "norm", 2030))]
+    return jobs + ensemble_jobs(ensembles)
 
 
-def write_figure_set(results: Sequence[Result], folder: Path, formats: tuple[str, ...] = ("png", "svg"),
-                     ensembles: Sequence = ()) -> pd.DataFrame:
-    """Save every figure with its plotted data (CSV) and provenance; returns the index table."""
-    hashes = {r.scenario.name: r.scenario.content_hash for r in results}
-    checksum = data_checksum()
-    rows = []
-    for sub, name, figure, data in figure_set(results) + ensemble_figure_set(ensembles):
-        target = folder / sub if sub == "all" else child(folder, sub)  # a scenario name: checked
-        target.mkdir(parents=True, exist_ok=True)
-        save_figure(figure, target / name, formats)
-        data.to_csv(target / f"{name}.csv", index=False, float_format="%.6f", lineterminator="\n")
-        scenarios = sorted(hashes) if sub == "all" else [sub]
-        meta = {"figure": name, "title": figure.get_suptitle() or figure.axes[0].get_title(),
-                "scenarios": {s: hashes[s] for s in scenarios}, "data_checksum": checksum,
-                "oloy_model_version": __version__}
-        (target / f"{name}.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        rows.append({"folder": sub, "figure": name, "title": meta["title"],
-                     "files": ";".join(f"{sub}/{name}.{f}" for f in (*formats, "csv", "json"))})
+def figure_set(results: Sequence[Result], ensembles: Sequence = ()) -> list[tuple[str, str, Figure, pd.DataFrame]]:
+    """Every official figure, drawn here: ``(folder, name, figure, plotted_data)``."""
+    from .render import build, share
+
+    share(results, ensembles)
+    return [build(job) for job in figure_jobs(results, ensembles)]
+
+
+def write_figure_set(results: Sequence[Result], folder: Path, formats: tuple[str, ...] = ("png",),
+                     ensembles: Sequence = (), workers: int | None = None) -> pd.DataFrame:
+    """Save every figure with its plotted data (CSV) and provenance; returns the index table.
+
+    Figures are drawn on ``workers`` processes (default: every usable core, or ``OLOY_WORKERS``);
+    the files and the index are the same for any number of workers.
+    """
+    from .render import render_all
+
+    rows = render_all(figure_jobs(results, ensembles), results, ensembles, folder, formats, workers=workers)
     index = pd.DataFrame(rows)
     index.to_csv(folder / "index.csv", index=False, lineterminator="\n")
     return index
@@ -260,15 +256,15 @@ def shortfall_probability_maps(ensemble, service: str) -> tuple[Figure, pd.DataF
     return _by_basis(data, pl.probability_heatmap, title), data
 
 
-def ensemble_figure_set(ensembles) -> list[tuple[str, str, Figure, pd.DataFrame]]:
-    """The probabilistic figures: fan charts and shortfall-probability maps per scenario."""
-    items = []
-    for ensemble in ensembles:
-        name = ensemble.scenario.name
-        items.append((name, "fan_charts", *fan_charts(ensemble)))
-        for service in SERVICE_LABELS:
-            items.append((name, f"shortfall_probability_{service}", *shortfall_probability_maps(ensemble, service)))
-    return items
+def ensemble_jobs(ensembles: Sequence) -> list[tuple]:
+    """The probabilistic figures as jobs: fan charts and shortfall-probability maps per scenario."""
+    jobs = []
+    for i, ensemble in enumerate(ensembles):
+        name, source = ensemble.scenario.name, ("ensemble", i)
+        jobs.append((name, "fan_charts", fan_charts, source, ()))
+        jobs += [(name, f"shortfall_probability_{service}", shortfall_probability_maps, source, (service,))
+                 for service in SERVICE_LABELS]
+    return jobs
 
 
 def waterfall(decomposition: pd.DataFrame, service: str, basis: str = "norm") -> tuple[Figure, pd.DataFrame]:

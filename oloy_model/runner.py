@@ -63,8 +63,12 @@ def write_scenario_tables(result: Result, folder: Path) -> pd.DataFrame:
 
 
 def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False, figures: bool = True,
-                  draws: int = 0, seed: int = 1, progress: Callable[[str], None] | None = None) -> Path:
-    """Load, project and write every scenario; the folder appears only when all succeeded."""
+                  draws: int = 0, seed: int = 1, progress: Callable[[str], None] | None = None,
+                  svg: bool = False) -> Path:
+    """Load, project and write every scenario; the folder appears only when all succeeded.
+
+    Figures are PNG (drawn once each, on every core); ``svg=True`` also writes each as SVG.
+    """
     scenarios: list[Scenario] = [load_scenario(name) for name in names]  # validate all before any work
     seen: dict[str, str] = {}
     for scenario in scenarios:
@@ -105,7 +109,8 @@ def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False
             from .report import build_report
 
             say(f"figures and report for {len(results)} scenario(s) ...")
-            index = write_figure_set(results, folder / "figures", ensembles=ensembles)
+            formats = ("png", "svg") if svg else ("png",)
+            index = write_figure_set(results, folder / "figures", formats, ensembles=ensembles)
             build_report(results, index, folder / "figures", folder, ensembles=ensembles)
         write_manifest(folder, scenarios=[{"name": s.name, "content_hash": s.content_hash,
                                            "source": Path(s.source).name} for s in scenarios],

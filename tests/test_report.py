@@ -20,8 +20,8 @@ REQUIRE_BROWSER = os.environ.get("OLOY_REQUIRE_BROWSER") == "1"
 def two_reports(tmp_path_factory):
     root = tmp_path_factory.mktemp("reports")
     quiet = lambda message: None  # noqa: E731
-    first = run_scenarios(["baseline"], root / "a", progress=quiet)
-    second = run_scenarios(["baseline"], root / "b", progress=quiet)
+    first = run_scenarios(["baseline"], root / "a", progress=quiet, svg=True)
+    second = run_scenarios(["baseline"], root / "b", progress=quiet, svg=True)
     return first, second
 
 
