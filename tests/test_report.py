@@ -45,9 +45,7 @@ def test_report_content(two_reports):
     assert (two_reports[0] / "figures" / "baseline" / "pyramid_prefecture.png").is_file()
 
 
-@pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER) and not REQUIRE_BROWSER,
-                    reason="Debian chromium and chromium-driver not installed (.ci/run installs them)")
-def test_report_renders_in_headless_chromium(two_reports):
+def _browser():
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -56,10 +54,28 @@ def test_report_renders_in_headless_chromium(two_reports):
     options.binary_location = CHROMIUM
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"):
+                 "--disable-dev-shm-usage", "--window-size=1280,1600", "--force-device-scale-factor=1"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+def _grey(png: bytes):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype=float)
+
+
+needs_browser = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER) and not REQUIRE_BROWSER,
+                                   reason="Debian chromium and chromium-driver not installed (.ci/run installs them)")
+
+
+@needs_browser
+def test_report_renders_in_headless_chromium(two_reports):
+    driver = _browser()
     try:
         driver.get(Path(two_reports[0] / "report.html").as_uri())
         images = driver.execute_script(
@@ -71,5 +87,51 @@ def test_report_renders_in_headless_chromium(two_reports):
         assert fonts_ok
         errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
         assert errors == []
+    finally:
+        driver.quit()
+
+
+@pytest.fixture(scope="module")
+def three_scenario_report(tmp_path_factory):
+    folder = run_scenarios(["baseline", "three_child_support", "zero_migration"],
+                           tmp_path_factory.mktemp("nav") / "out", progress=lambda message: None)
+    return folder / "report.html"
+
+
+@needs_browser
+def test_selector_shows_each_scenario_and_basis(three_scenario_report):
+    from selenium.webdriver.common.by import By
+
+    driver = _browser()
+    try:
+        driver.get(three_scenario_report.as_uri())
+        sections = driver.find_elements(By.CSS_SELECTOR, "section.scenario")
+        names = [s.get_attribute("data-scenario") for s in sections]
+        assert names == ["baseline", "three_child_support", "zero_migration"]
+        for name in names:
+            driver.find_element(By.CSS_SELECTOR, f"button[data-pick=scenario][data-value={name}]").click()
+            for basis in ("norm", "uptake"):
+                driver.find_element(By.CSS_SELECTOR, f"button[data-pick=basis][data-value={basis}]").click()
+                shown = [s.get_attribute("data-scenario") for s in sections if s.is_displayed()]
+                assert shown == [name]
+                section = next(s for s in sections if s.is_displayed())
+                blocks = section.find_elements(By.CSS_SELECTOR, "div.basis")
+                assert [b.get_attribute("data-basis") for b in blocks if b.is_displayed()] == [basis]
+                assert driver.find_element(By.ID, "showing").text == f"{name} / {basis}"
+                driver.execute_script("arguments[0].scrollIntoView();", section)
+                page = _grey(driver.get_screenshot_as_png())
+                # Non-blank: text and figures on white give many dark pixels and a wide spread.
+                assert (page < 200).mean() > 0.01 and page.std() > 20, (name, basis)
+        summary = driver.find_element(By.CSS_SELECTOR, "#summary p[lang=zh-CN]")
+        driver.execute_script("arguments[0].scrollIntoView();", summary)
+        chinese = _grey(summary.screenshot_as_png)
+        # The same text without the embedded font falls back to a font with no Chinese glyphs
+        # (boxes); drawn with the embedded font it must differ clearly and carry more ink.
+        driver.execute_script("arguments[0].style.fontFamily = 'NoSuchFont, sans-serif';", summary)
+        fallback = _grey(summary.screenshot_as_png)
+        assert (chinese < 128).mean() > 0.03
+        if chinese.shape == fallback.shape:
+            assert abs(chinese - fallback).mean() > 5
+        assert (255 - chinese).sum() > 1.5 * (255 - fallback).sum()
     finally:
         driver.quit()
