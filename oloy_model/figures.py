@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -47,20 +48,30 @@ def pyramid_prefecture(result: Result, years: Sequence[int] = (2020, 2025, 2035)
 
 
 def pyramid_counties(result: Result, years: Sequence[int] = (2020, 2035)) -> tuple[Figure, pd.DataFrame]:
-    """County pyramids as small multiples (shares), first and last of ``years``."""
+    """County pyramids as small multiples (shares), first and last of ``years``; one legend."""
     pop = result.projection.population
     data = pop[pop["year"].isin(years)][["region", "year", "sex", "age", "population"]].reset_index(drop=True)
     names = county_names()
     with figure_style():
-        figure = _new_figure(11, 11)
+        figure = _new_figure(11, 11.5)
         axes = figure.subplots(4, 3, sharex=True, sharey=True)
         for ax, (region, cell) in zip(axes.flat, data.groupby("region", sort=True)):
-            pl.pyramid(cell, ax)
+            pl.pyramid(cell, ax, legend=False)
             ax.set_title(f"{names[region]} {region}")
             ax.set_xlabel("")
             ax.set_ylabel("")
+        for ax in axes[-1]:
+            ax.set_xlabel("占县市人口 % of county population")
+        figure.supylabel("年龄 Age [岁 years]")
+        _figure_legend(figure, axes.flat[0])
         figure.suptitle(f"县市人口金字塔 County pyramids, % of population ({result.scenario.name})")
     return figure, data
+
+
+def _figure_legend(figure: Figure, ax, columns: int = 6) -> None:
+    """One legend for the whole figure, below the panels (the entries of ``ax``)."""
+    handles, labels = ax.get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside lower center", ncol=min(columns, len(labels)))
 
 
 def older_population(results: Sequence[Result]) -> tuple[Figure, pd.DataFrame]:
@@ -78,10 +89,13 @@ def older_population(results: Sequence[Result]) -> tuple[Figure, pd.DataFrame]:
     with figure_style():
         figure = _new_figure(11, 7)
         axes = figure.subplots(2, 2)
-        pl.lines_by_scenario(data, "age_60plus", axes[0, 0], ylabel="人 persons", title="60岁及以上 Aged 60+")
-        pl.lines_by_scenario(data, "age_80plus", axes[0, 1], ylabel="人 persons", title="80岁及以上 Aged 80+")
-        pl.lines_by_scenario(data, "share_60plus", axes[1, 0], ylabel="%", title="60+ 占比 share of population")
-        pl.lines_by_scenario(data, "share_80plus", axes[1, 1], ylabel="%", title="80+ 占比 share of population")
+        panels = (("age_60plus", axes[0, 0], "人 persons", "60岁及以上 Aged 60+"),
+                  ("age_80plus", axes[0, 1], "人 persons", "80岁及以上 Aged 80+"),
+                  ("share_60plus", axes[1, 0], "占总人口 % of population", "60+ 占比 share of population"),
+                  ("share_80plus", axes[1, 1], "占总人口 % of population", "80+ 占比 share of population"))
+        for value, ax, ylabel, title in panels:
+            pl.lines_by_scenario(data, value, ax, ylabel=ylabel, title=title, legend=False)
+        _figure_legend(figure, axes[0, 0], columns=7)
         figure.suptitle("大理州老年人口 Older population of Dali, by scenario")
     return figure, data
 
@@ -99,29 +113,68 @@ def births_and_young(results: Sequence[Result]) -> tuple[Figure, pd.DataFrame]:
     with figure_style():
         figure = _new_figure(11, 4.2)
         axes = figure.subplots(1, 2)
-        pl.lines_by_scenario(data.dropna(subset=["births"]), "births", axes[0], ylabel="人/年 per year",
-                             title="出生人数 Births")
-        pl.lines_by_scenario(data, "age_0_2", axes[1], ylabel="人 persons", title="0-2岁儿童 Children aged 0-2")
+        pl.lines_by_scenario(data.dropna(subset=["births"]), "births", axes[0], ylabel="人/年 births per year",
+                             title="出生人数 Births", legend=False)
+        pl.lines_by_scenario(data, "age_0_2", axes[1], ylabel="人 persons", title="0-2岁儿童 Children aged 0-2",
+                             legend=False)
+        _figure_legend(figure, axes[0], columns=7)
         figure.suptitle("出生与婴幼儿 Births and under-3s, by scenario")
     return figure, data
 
 
+UNITS = {"elderly_beds": "床位 beds", "nursing_beds": "床位 beds", "childcare_places": "托位 places"}
+RATE_BASES = {"elderly_beds": ("age_60plus", "per 1,000 aged 60+"),
+              "nursing_beds": ("age_60plus", "per 1,000 aged 60+"),
+              "childcare_places": ("population", "per 1,000 residents")}
+
+
+def _denominators(result: Result) -> pd.DataFrame:
+    """[region, year, population, age_60plus] of the projection [persons] (the plan's rate bases)."""
+    pop = result.projection.population
+    total = pop.groupby(["region", "year"], observed=True)["population"].sum()
+    old = pop[pop["age"] >= 60].groupby(["region", "year"], observed=True)["population"].sum().rename("age_60plus")
+    table = pd.concat([total, old], axis=1).reset_index()
+    table["region"] = table["region"].astype(str)
+    return table
+
+
 def gap_heatmaps(result: Result, service: str) -> tuple[Figure, pd.DataFrame]:
-    """County x year gap heatmaps for one service, both bases side by side."""
+    """County x year gap heatmaps for one service: both bases side by side on one colour scale,
+    in places (top) and per 1,000 of the plan's rate base (bottom, so small counties show)."""
     gaps = result.gaps
     data = gaps[(gaps["service"] == service) & (gaps["region"] != PREFECTURE)][
         ["region", "year", "basis", "demand", "capacity", "gap"]].reset_index(drop=True)
-    title = f"{SERVICE_LABELS[service]}: 缺口 gap by county ({result.scenario.name})"
-    return _by_basis(data, pl.gap_heatmap, title), data
+    column, rate_label = RATE_BASES[service]
+    data = data.merge(_denominators(result)[["region", "year", column]], on=["region", "year"], how="left")
+    data = data.rename(columns={column: "rate_base"}).assign(rate_base_name=column)
+    data["gap_per_1000"] = 1000.0 * data["gap"] / data["rate_base"]
+    names = county_names()
+    with figure_style():
+        figure = _new_figure(12, 8.6)
+        axes = figure.subplots(2, 2, sharey=True)
+        rows = (("gap", f"缺口 gap [{UNITS[service]}]", ""),
+                ("gap_per_1000", f"缺口 gap [{rate_label}]", f", {rate_label}"))
+        for row, (value, label, suffix) in zip(axes, rows):
+            limit = float(np.nanmax(np.abs(data[value].to_numpy()))) or 1.0  # one scale for both panels
+            for ax, basis in zip(row, ("norm", "uptake")):
+                pl.gap_heatmap(data[data["basis"] == basis], ax, names=names, title=BASIS_LABELS[basis] + suffix,
+                               value=value, limit=limit, colorbar=False)
+            figure.colorbar(row[0].images[0], ax=list(row), label=label)
+            row[0].set_ylabel("县市 County")
+        figure.suptitle(f"{SERVICE_LABELS[service]}: 缺口 gap by county ({result.scenario.name}); "
+                        "红 red + = 短缺 shortfall, 蓝 blue − = 富余 surplus")
+    return figure, data
 
 
 def _by_basis(data: pd.DataFrame, plot, title: str) -> Figure:
-    """Two county x year panels, plan norm and observed uptake."""
+    """Two county x year panels, plan norm and observed uptake, with one colour bar."""
     names = county_names()
     with figure_style():
         figure = _new_figure(12, 4.8)
-        for ax, basis in zip(figure.subplots(1, 2), ("norm", "uptake")):
-            plot(data[data["basis"] == basis], ax, names=names, title=BASIS_LABELS[basis])
+        axes = figure.subplots(1, 2, sharey=True)
+        for ax, basis in zip(axes, ("norm", "uptake")):
+            plot(data[data["basis"] == basis], ax, names=names, title=BASIS_LABELS[basis], colorbar=False)
+        figure.colorbar(axes[0].images[0], ax=list(axes), label="短缺概率 P(shortfall)")
         figure.suptitle(title)
     return figure
 
@@ -131,6 +184,9 @@ INDICATOR_TITLES = {
     "nursing_share_of_elderly_beds": "护理型床位占比 Nursing-type share of beds (%)",
     "childcare_places_per_1000": "每千人口托位数 Childcare places per 1,000 residents",
 }
+INDICATOR_UNITS = {"elderly_beds_per_1000_60plus": "床位/千名60+ beds per 1,000 aged 60+",
+                   "nursing_share_of_elderly_beds": "占养老床位 % of elderly beds",
+                   "childcare_places_per_1000": "托位/千人 places per 1,000 residents"}
 
 
 def indicator_attainment(result: Result, last_year: int = 2035) -> tuple[Figure, pd.DataFrame]:
@@ -140,10 +196,11 @@ def indicator_attainment(result: Result, last_year: int = 2035) -> tuple[Figure,
                  & (table["year"] <= last_year)][["indicator", "year", "value", "target", "target_year", "met"]]
     data = data.reset_index(drop=True)
     with figure_style():
-        figure = _new_figure(12, 3.8)
+        figure = _new_figure(12, 4.4)
         axes = figure.subplots(1, 3)
         for ax, (indicator, title) in zip(axes, INDICATOR_TITLES.items()):
-            pl.indicator_attainment(data[data["indicator"] == indicator], ax, title=title)
+            pl.indicator_attainment(data[data["indicator"] == indicator], ax, title=title,
+                                    ylabel=INDICATOR_UNITS[indicator])
         figure.suptitle(f"规划指标达成 Plan indicators vs targets, Dali ({result.scenario.name})")
     return figure, data
 
@@ -155,11 +212,14 @@ def capacity_vs_demand(result: Result, service: str) -> tuple[Figure, pd.DataFra
         ["region", "year", "basis", "demand", "capacity"]].reset_index(drop=True)
     names = county_names()
     with figure_style():
-        figure = _new_figure(11, 10)
+        figure = _new_figure(11, 10.5)
         axes = figure.subplots(4, 3, sharex=True)
         for ax, (region, cell) in zip(axes.flat, data.groupby("region", sort=True)):
             pl.capacity_vs_demand(cell, ax, title=f"{names[region]} {region}")
-        axes.flat[0].legend(loc="upper left")
+        figure.supylabel(f"{UNITS[service]} (各县市纵轴不同 each county on its own scale)")
+        for ax in axes[-1]:
+            ax.set_xlabel("年份 Year")
+        _figure_legend(figure, axes.flat[0], columns=3)
         figure.suptitle(f"{SERVICE_LABELS[service]}: 供需 capacity vs demand ({result.scenario.name})")
     return figure, data
 
@@ -173,10 +233,10 @@ def county_map(result: Result, service: str, basis: str = "norm", year: int = 20
     data = places.merge(cell, on="region").rename(columns={"name_zh": "name", "centroid_lon": "lon",
                                                            "centroid_lat": "lat", "gap": "value"})
     with figure_style():
-        figure = _new_figure(6.5, 6.5)
+        figure = _new_figure(6.5, 5.6)
         ax = figure.subplots()
         pl.county_map(data, ax, title=f"{SERVICE_LABELS[service]}, {year}: 缺口 gap ({BASIS_LABELS[basis]})",
-                      label="缺口 gap (+ 短缺 shortfall)")
+                      label=f"缺口 gap [{UNITS[service]}] (+ 短缺 shortfall)")
         figure.suptitle(f"示意图 Schematic (county centroids) — {result.scenario.name}", fontsize=8)
     return figure, data
 
@@ -241,7 +301,9 @@ def fan_charts(ensemble) -> tuple[Figure, pd.DataFrame]:
         figure = _new_figure(11, 7)
         axes = figure.subplots(2, 2)
         for ax, (quantity, title) in zip(axes.flat, FAN_QUANTITIES.items()):
-            pl.fan(data[data["quantity"] == quantity], ax, title=title, ylabel="人 persons")
+            pl.fan(data[data["quantity"] == quantity], ax, title=title,
+                   ylabel="人/年 births per year" if quantity == "births" else "人 persons", legend=False)
+        _figure_legend(figure, axes.flat[0])
         figure.suptitle(f"概率预测 Probabilistic projection, {ensemble.draws} draws, seed {ensemble.seed} "
                         f"({ensemble.scenario.name})")
     return figure, data
