@@ -35,6 +35,15 @@ def _new_figure(width: float = 7.5, height: float = 4.5, **kwargs) -> Figure:
     return Figure(figsize=(width, height), layout="constrained", **kwargs)
 
 
+# Small multiples of 12 counties have a fixed layout: solving a constrained layout for 24
+# axes measures every tick label and takes as long as drawing the figure (figure fractions).
+GRID_12 = {"left": 0.075, "right": 0.985, "top": 0.93, "bottom": 0.1, "hspace": 0.3, "wspace": 0.18}
+
+
+def _grid_figure(width: float, height: float) -> Figure:
+    return Figure(figsize=(width, height), layout=None)
+
+
 def pyramid_prefecture(result: Result, years: Sequence[int] = (2020, 2025, 2035)) -> tuple[Figure, pd.DataFrame]:
     """Prefecture pyramid, shares by single age, for the given years."""
     pop = result.projection.population
@@ -53,8 +62,8 @@ def pyramid_counties(result: Result, years: Sequence[int] = (2020, 2035)) -> tup
     data = pop[pop["year"].isin(years)][["region", "year", "sex", "age", "population"]].reset_index(drop=True)
     names = county_names()
     with figure_style():
-        figure = _new_figure(11, 11.5)
-        axes = figure.subplots(4, 3, sharex=True, sharey=True)
+        figure = _grid_figure(11, 11.5)
+        axes = figure.subplots(4, 3, sharex=True, sharey=True, gridspec_kw=GRID_12 | {"bottom": 0.085})
         for ax, (region, cell) in zip(axes.flat, data.groupby("region", sort=True)):
             pl.pyramid(cell, ax, legend=False)
             ax.set_title(f"{names[region]} {region}")
@@ -71,7 +80,10 @@ def pyramid_counties(result: Result, years: Sequence[int] = (2020, 2035)) -> tup
 def _figure_legend(figure: Figure, ax, columns: int = 6) -> None:
     """One legend for the whole figure, below the panels (the entries of ``ax``)."""
     handles, labels = ax.get_legend_handles_labels()
-    figure.legend(handles, labels, loc="outside lower center", ncol=min(columns, len(labels)))
+    if figure.get_layout_engine() is None:  # a fixed layout leaves room at the bottom (GRID_12)
+        figure.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=min(columns, len(labels)))
+    else:
+        figure.legend(handles, labels, loc="outside lower center", ncol=min(columns, len(labels)))
 
 
 def older_population(results: Sequence[Result]) -> tuple[Figure, pd.DataFrame]:
@@ -212,8 +224,8 @@ def capacity_vs_demand(result: Result, service: str) -> tuple[Figure, pd.DataFra
         ["region", "year", "basis", "demand", "capacity"]].reset_index(drop=True)
     names = county_names()
     with figure_style():
-        figure = _new_figure(11, 10.5)
-        axes = figure.subplots(4, 3, sharex=True)
+        figure = _grid_figure(11, 10.5)
+        axes = figure.subplots(4, 3, sharex=True, gridspec_kw=GRID_12 | {"wspace": 0.22})
         for ax, (region, cell) in zip(axes.flat, data.groupby("region", sort=True)):
             pl.capacity_vs_demand(cell, ax, title=f"{names[region]} {region}")
         figure.supylabel(f"{UNITS[service]} (各县市纵轴不同 each county on its own scale)")
@@ -276,8 +288,14 @@ def write_figure_set(results: Sequence[Result], folder: Path, formats: tuple[str
     """
     from .render import render_all
 
-    rows = render_all(figure_jobs(results, ensembles), results, ensembles, folder, formats, workers=workers)
+    return write_figure_index(render_all(figure_jobs(results, ensembles), results, ensembles, folder, formats,
+                                         workers=workers), folder)
+
+
+def write_figure_index(rows: Sequence[dict], folder: Path) -> pd.DataFrame:
+    """``index.csv`` of the figures written (rows from :func:`oloy_model.render.render`)."""
     index = pd.DataFrame(rows)
+    folder.mkdir(parents=True, exist_ok=True)
     index.to_csv(folder / "index.csv", index=False, lineterminator="\n")
     return index
 

@@ -7,7 +7,8 @@ ensemble. Jobs are spread over worker processes (``concurrent.futures.ProcessPoo
 the results and ensembles reach each worker once, through the pool's initializer (inherited,
 not copied, where processes start by ``fork``), and the index rows come back in job order, so
 the output is the same whatever the number of workers. Each worker registers the CJK font
-once and keeps it for all its figures.
+once (:func:`oloy_model.style.cjk_font_name`) and keeps it, with its glyph cache, for all its
+figures. The same pool writes the scenarios' tables (:mod:`oloy_model.runner`).
 """
 from __future__ import annotations
 
@@ -15,13 +16,12 @@ import json
 import multiprocessing
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 from . import __version__
 from .resources import data_checksum
 from .safe_names import child
-from .style import cjk_font_name, save_figure
 
 Job = tuple  # (folder, name, recipe, source, arguments)
 _SHARED: dict = {}
@@ -31,7 +31,25 @@ def share(results: Sequence, ensembles: Sequence = ()) -> None:
     """Make the run's results and ensembles available to :func:`subject` (pool initializer)."""
     _SHARED["results"] = list(results)
     _SHARED["ensembles"] = list(ensembles)
-    cjk_font_name()  # register the font once per process, before the first figure
+
+
+def _worker_start(parent: int, results: Sequence, ensembles: Sequence) -> None:
+    """Pool initializer: the shared objects, and die with the parent process.
+
+    A worker outliving a killed run could still write into the run's temporary folder after
+    the next run cleaned it up; on Linux the kernel ends the workers with their parent
+    (``prctl(PR_SET_PDEATHSIG, SIGKILL)``).
+    """
+    share(results, ensembles)
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGKILL))  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux/glibc: workers end when they find the queue closed
+        pass
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
 
 
 def subject(source: tuple):
@@ -48,8 +66,10 @@ def build(job: Job):
     return (folder, name, *recipe(subject(source), *arguments))
 
 
-def _render(task: tuple[Job, Path, tuple[str, ...], dict]) -> dict:
+def render(task: tuple[Job, Path, tuple[str, ...], dict]) -> dict:
     """Draw, save and describe one figure; returns its index row."""
+    from .style import save_figure
+
     job, folder, formats, hashes = task
     sub, name, figure, data = build(job)
     target = folder / sub if sub == "all" else child(folder, sub)  # a scenario name: checked
@@ -65,6 +85,12 @@ def _render(task: tuple[Job, Path, tuple[str, ...], dict]) -> dict:
             "files": ";".join(f"{sub}/{name}.{f}" for f in (*formats, "csv", "json"))}
 
 
+def figure_tasks(jobs: Sequence[Job], results: Sequence, folder: Path, formats: tuple[str, ...]) -> list[tuple]:
+    """The arguments of :func:`render` for each job."""
+    hashes = {r.scenario.name: r.scenario.content_hash for r in results}
+    return [(job, folder, formats, hashes) for job in jobs]
+
+
 def default_workers() -> int:
     """Worker processes: ``OLOY_WORKERS`` when set, else the usable cores (at least 1)."""
     setting = os.environ.get("OLOY_WORKERS", "").strip()
@@ -76,17 +102,46 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+class Workers:
+    """Worker processes that know the run's results and ensembles (see :func:`subject`).
+
+    ``submit(function, *arguments)`` returns a future; collect results in submission order for
+    a deterministic output. With one worker everything runs here, at once, in that order.
+    """
+
+    def __init__(self, results: Sequence, ensembles: Sequence = (), workers: int | None = None):
+        self.workers = default_workers() if workers is None else max(1, workers)
+        self._shared = (list(results), list(ensembles))
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> "Workers":
+        share(*self._shared)
+        if self.workers > 1:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_worker_start,
+                                             initargs=(os.getpid(), *self._shared))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
+
+    def submit(self, function, *arguments) -> Future:
+        if self._pool is not None:
+            return self._pool.submit(function, *arguments)
+        future: Future = Future()
+        try:
+            future.set_result(function(*arguments))
+        except BaseException as error:  # noqa: BLE001 - handed to the caller through the future
+            future.set_exception(error)
+        return future
+
+
 def render_all(jobs: Sequence[Job], results: Sequence, ensembles: Sequence, folder: Path,
                formats: tuple[str, ...], *, workers: int | None = None) -> list[dict]:
     """Render every job; index rows in job order (identical files for any ``workers``)."""
-    hashes = {r.scenario.name: r.scenario.content_hash for r in results}
-    tasks = [(job, folder, formats, hashes) for job in jobs]
-    workers = min(default_workers() if workers is None else workers, len(tasks))
-    if workers <= 1:
-        share(results, ensembles)
-        return [_render(task) for task in tasks]
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=share,
-                             initargs=(list(results), list(ensembles))) as pool:
-        return list(pool.map(_render, tasks, chunksize=1))
+    tasks = figure_tasks(jobs, results, folder, formats)
+    with Workers(results, ensembles, min(default_workers() if workers is None else workers, len(tasks))) as pool:
+        futures = [pool.submit(render, task) for task in tasks]
+        return [future.result() for future in futures]

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .output import write_csv, write_folder_atomically, write_manifest
 from .population import regions
+from .render import Workers
 from .result import Result, run
 from .safe_names import child, name_key
 from .scenario import Scenario, _plain, load_scenario
@@ -63,6 +64,13 @@ def write_scenario_tables(result: Result, folder: Path) -> pd.DataFrame:
     return summary
 
 
+def _scenario_tables(index: int, folder: Path) -> pd.DataFrame:
+    """Write the tables of the run's ``index``-th result (on a worker, see :class:`render.Workers`)."""
+    from .render import subject
+
+    return write_scenario_tables(subject(("result", index)), folder)
+
+
 def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False, figures: bool = True,
                   draws: int = 0, seed: int = 1, progress: Callable[[str], None] | None = None,
                   svg: bool = False) -> Path:
@@ -80,39 +88,51 @@ def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False
     say = progress or (lambda message: print(message, file=sys.stderr))
 
     def fill(folder: Path) -> None:
-        summaries, results, ensembles = [], [], []
+        results, ensembles = [], []
         for index, scenario in enumerate(scenarios, start=1):
             start = time.perf_counter()
             say(f"[{index}/{len(scenarios)}] {scenario.name}: projecting ...")
-            result = run(scenario)
-            results.append(result)
-            summaries.append(write_scenario_tables(result, child(folder, scenario.name)))
+            results.append(run(scenario))
             if draws:
                 from .ensemble import simulate
 
                 say(f"[{index}/{len(scenarios)}] {scenario.name}: {draws} stochastic draws (seed {seed}) ...")
                 ensemble = simulate(scenario, draws=draws, seed=seed, progress=say)
                 ensembles.append(ensemble)
+                child(folder, scenario.name).mkdir(parents=True, exist_ok=True)
                 write_csv(ensemble.quantiles(), folder / scenario.name / "quantiles.csv")
                 write_csv(ensemble.gap_probabilities(), folder / scenario.name / "gap_probabilities.csv")
                 write_csv(ensemble.demand_quantiles(), folder / scenario.name / "demand_quantiles.csv")
             say(f"[{index}/{len(scenarios)}] {scenario.name}: done in {time.perf_counter() - start:.1f} s")
-        combined = pd.concat(summaries, ignore_index=True)
-        write_csv(with_region_names(combined), folder / "summary_all_scenarios.csv")
-        sheets, notes = workbook_sheets(results, combined, ensembles)
-        if ensembles:
-            sheets["shortfall_probability"] = probability_sheet(ensembles)
-            notes["shortfall_probability"] = (f"Probability that demand exceeds capacity (and by more than the threshold), "
-                                              f"with gap quantiles [places]; {draws} draws, seed {seed}.")
-        write_workbook(folder / "oloy_results.xlsx", sheets, notes, intro={"summary": summary_intro(results, ensembles)})
-        write_csv(readme_sheet(sheets, notes), folder / "columns.csv")
         if figures:
-            from .figures import write_figure_set
+            say(f"tables, workbook, figures and report for {len(results)} scenario(s) ...")
+        # Tables and figures on the worker processes; the workbook here meanwhile.
+        with Workers(results, ensembles) as pool:
+            tables = [pool.submit(_scenario_tables, i, child(folder, s.name)) for i, s in enumerate(scenarios)]
+            drawn = []
+            if figures:
+                from .figures import figure_jobs
+                from .render import figure_tasks, render
+
+                formats = ("png", "svg") if svg else ("png",)
+                tasks = figure_tasks(figure_jobs(results, ensembles), results, folder / "figures", formats)
+                drawn = [pool.submit(render, task) for task in tasks]
+            combined = pd.concat([future.result() for future in tables], ignore_index=True)
+            write_csv(with_region_names(combined), folder / "summary_all_scenarios.csv")
+            sheets, notes = workbook_sheets(results, combined, ensembles)
+            if ensembles:
+                sheets["shortfall_probability"] = probability_sheet(ensembles)
+                notes["shortfall_probability"] = (f"Probability that demand exceeds capacity (and by more than the "
+                                                  f"threshold), with gap quantiles [places]; {draws} draws, seed {seed}.")
+            write_workbook(folder / "oloy_results.xlsx", sheets, notes,
+                           intro={"summary": summary_intro(results, ensembles)})
+            write_csv(readme_sheet(sheets, notes), folder / "columns.csv")
+            rows = [future.result() for future in drawn]
+        if figures:
+            from .figures import write_figure_index
             from .report import build_report
 
-            say(f"figures and report for {len(results)} scenario(s) ...")
-            formats = ("png", "svg") if svg else ("png",)
-            index = write_figure_set(results, folder / "figures", formats, ensembles=ensembles)
+            index = write_figure_index(rows, folder / "figures")
             build_report(results, index, folder / "figures", folder, ensembles=ensembles)
         write_manifest(folder, scenarios=[{"name": s.name, "content_hash": s.content_hash,
                                            "source": Path(s.source).name} for s in scenarios],
