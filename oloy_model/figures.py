@@ -40,6 +40,9 @@ def _new_figure(width: float = 7.5, height: float = 4.5, **kwargs) -> Figure:
 GRID_12 = {"left": 0.075, "right": 0.985, "top": 0.93, "bottom": 0.1, "hspace": 0.3, "wspace": 0.18}
 
 
+HEATMAP_GRID = {"left": 0.12, "right": 0.9, "top": 0.92, "bottom": 0.07, "hspace": 0.3, "wspace": 0.05}
+
+
 def _grid_figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height), layout=None)
 
@@ -162,8 +165,8 @@ def gap_heatmaps(result: Result, service: str) -> tuple[Figure, pd.DataFrame]:
     data["gap_per_1000"] = 1000.0 * data["gap"] / data["rate_base"]
     names = county_names()
     with figure_style():
-        figure = _new_figure(12, 8.6)
-        axes = figure.subplots(2, 2, sharey=True)
+        figure = _grid_figure(12, 8.6)
+        axes = figure.subplots(2, 2, sharey=True, gridspec_kw=HEATMAP_GRID)
         rows = (("gap", f"缺口 gap [{UNITS[service]}]", ""),
                 ("gap_per_1000", f"缺口 gap [{rate_label}]", f", {rate_label}"))
         for row, (value, label, suffix) in zip(axes, rows):
@@ -171,7 +174,7 @@ def gap_heatmaps(result: Result, service: str) -> tuple[Figure, pd.DataFrame]:
             for ax, basis in zip(row, ("norm", "uptake")):
                 pl.gap_heatmap(data[data["basis"] == basis], ax, names=names, title=BASIS_LABELS[basis] + suffix,
                                value=value, limit=limit, colorbar=False)
-            figure.colorbar(row[0].images[0], ax=list(row), label=label)
+            figure.colorbar(row[0].images[0], ax=list(row), label=label, fraction=0.03, pad=0.015)
             row[0].set_ylabel("县市 County")
         figure.suptitle(f"{SERVICE_LABELS[service]}: 缺口 gap by county ({result.scenario.name}); "
                         "红 red + = 短缺 shortfall, 蓝 blue − = 富余 surplus")
