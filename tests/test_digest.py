@@ -72,3 +72,15 @@ def test_comparison_counts_counties_short(results):
         prefecture = result.gaps[(result.gaps["year"] == 2030) & (result.gaps["region"] == "532900")]
         np.testing.assert_array_equal(rows["gap_2030"].sort_index(),
                                       prefecture.set_index(["service", "basis"])["gap"].sort_index())
+
+
+def test_probability_of_a_shortfall_comes_from_the_draws(results):
+    ensemble = om.simulate("baseline", draws=40, seed=3, progress=lambda message: None)
+    table = digest.county_digest(results, [ensemble])
+    probabilities = ensemble.gap_probabilities()
+    expected = probabilities[probabilities["year"] == 2030].set_index(["region", "service", "basis"])["p_shortfall"]
+    got = table.set_index(["region", "service", "basis"])["p_shortfall_2030"]
+    pd.testing.assert_series_equal(got.sort_index(), expected.reindex(got.index).sort_index(), check_names=False)
+    lines = digest.summary_sentences(table, digest.scenario_comparison(results), "baseline")
+    value = expected.loc[("532900", "elderly_beds", "norm")]
+    assert f"probability of a 2030 shortfall {value:.0%}" in lines[0][1]
