@@ -72,11 +72,29 @@ COLUMNS = {
     "gap_2030_highest": ("各情景最大缺口 Highest 2030 gap over the scenarios run", "beds or places"),
     "counties_short_2030": ("2030年短缺县市数 Counties whose own 2030 gap is a shortfall", "counties"),
 }
+# Where a column means something else on one sheet: (sheet, column) -> (description, unit).
+SHEET_COLUMNS = {
+    ("official_statistics", "basis"): ("口径 resident (常住) or registered (户籍) population basis", ""),
+    ("official_statistics", "quantity"): ("指标 The official figure's quantity", ""),
+}
+COLUMNS |= {
+    "moment": ("时点 When the figure applies (31 December stocks, calendar-year flows)", ""),
+    "observed": ("官方数 The official figure", "persons or events"),
+    "model": ("模型值 The model's value at the same moment and basis (empty when not comparable)", "persons or events"),
+    "error": ("误差 model - observed", "persons or events"),
+    "error_pct": ("误差率 100 x (model - observed) / observed", "percent"),
+    "tolerance_pct": ("容差 Anchoring tolerance", "percent"),
+    "status": ("状态 Compared, within / outside tolerance, or why not comparable", ""),
+    "source": ("来源 Source id (data/sources.csv)", ""),
+    "quality": ("质量 Quality tag (official, mirror, derived, UN, estimated)", ""),
+}
 QUANTITY_PATTERN = re.compile(r"^(demand|capacity|gap|cost_to_close)_(\d{4})(.*)$")
 
 
-def describe(column: str) -> tuple[str, str]:
+def describe(column: str, sheet: str = "") -> tuple[str, str]:
     """``(description, unit)`` of a workbook column (``demand_2030`` is described as ``demand`` in 2030)."""
+    if (sheet, column) in SHEET_COLUMNS:
+        return SHEET_COLUMNS[(sheet, column)]
     if column in COLUMNS:
         return COLUMNS[column]
     match = QUANTITY_PATTERN.match(column)
@@ -110,7 +128,8 @@ def number_kind(column: str, series: pd.Series) -> str:
         return "year"
     if column.startswith("p_shortfall"):
         return "percent"
-    if column in RATE_COLUMNS or column.startswith(("share", "ratio")) or "per_1000" in column:
+    if column in RATE_COLUMNS or column.startswith(("share", "ratio")) or "per_1000" in column \
+            or column.endswith("_pct"):
         return "rate"
     return "count"
 
@@ -140,7 +159,7 @@ def readme_sheet(sheets: dict[str, pd.DataFrame], notes: dict[str, str]) -> pd.D
     for name, frame in sheets.items():
         rows.append({"sheet": name, "column": "", "description": notes.get(name, ""), "unit": ""})
         for column in frame.columns:
-            text, unit = describe(str(column))
+            text, unit = describe(str(column), name)
             rows.append({"sheet": name, "column": str(column), "description": text, "unit": unit})
     return pd.DataFrame(rows)
 
