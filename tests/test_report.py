@@ -135,3 +135,43 @@ def test_selector_shows_each_scenario_and_basis(three_scenario_report):
         assert (255 - chinese).sum() > 1.5 * (255 - fallback).sum()
     finally:
         driver.quit()
+
+
+def test_summary_comes_first_and_numbers_are_the_gaps(two_reports):
+    from oloy_model import digest
+    from oloy_model.result import run
+
+    html = (two_reports[0] / "report.html").read_text(encoding="utf-8")
+    markdown = (two_reports[0] / "report.md").read_text(encoding="utf-8")
+    for text in (html, markdown):
+        order = [text.index(s) for s in ("摘要 Summary", "情景比较 Scenario comparison", "情景 Scenario: baseline",
+                                         "附录 Appendix", "content_hash")]
+        assert order == sorted(order)  # the answer first, provenance last
+    gaps = run("baseline").gaps
+    cell = gaps[(gaps["region"] == "532900") & (gaps["year"] == 2030)].set_index(["service", "basis"])["gap"]
+    for service, (zh, _) in digest.SERVICES.items():
+        value = cell.loc[(service, "norm")]
+        assert f"2030年{'缺口' if value > 0.5 else '富余'}{abs(value):,.0f}" in markdown
+    county = gaps[(gaps["region"] == "532901") & (gaps["year"] == 2035) & (gaps["service"] == "elderly_beds")
+                  & (gaps["basis"] == "uptake")]["gap"].iloc[0]
+    row = next(line for line in markdown.splitlines() if line.startswith("| 大理市 Dali City | 养老床位"))
+    assert f"{county:+,.0f}" in [cell.strip() for cell in row.split("|")]  # the county table, signed
+
+
+def test_report_with_draws_shows_probabilities_per_basis(tmp_path):
+    import pandas as pd
+
+    import oloy_model as om
+    from oloy_model.report import build_report
+
+    results = [om.run("baseline")]
+    ensemble = om.simulate("baseline", draws=30, seed=2, progress=lambda message: None)
+    no_figures = pd.DataFrame(columns=["folder", "figure", "title"])
+    html_path, md_path = build_report(results, no_figures, tmp_path, tmp_path, ensembles=[ensemble])
+    html = html_path.read_text(encoding="utf-8")
+    assert "P(short) 2030" in html
+    for basis in ("norm", "uptake"):
+        block = html.split(f"<div class='basis' data-basis='{basis}'>", 1)[1].split("</div>", 1)[0]
+        assert f"Probability of a shortfall ({basis})" in block
+        other = "uptake" if basis == "norm" else "norm"
+        assert f"<td>{other}</td>" not in block
