@@ -119,14 +119,7 @@ def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False
                 drawn = [pool.submit(render, task) for task in tasks]
             combined = pd.concat([future.result() for future in tables], ignore_index=True)
             write_csv(with_region_names(combined), folder / "summary_all_scenarios.csv")
-            sheets, notes = workbook_sheets(results, combined, ensembles)
-            if ensembles:
-                sheets["shortfall_probability"] = probability_sheet(ensembles)
-                notes["shortfall_probability"] = (f"Probability that demand exceeds capacity (and by more than the "
-                                                  f"threshold), with gap quantiles [places]; {draws} draws, seed {seed}.")
-            write_workbook(folder / "oloy_results.xlsx", sheets, notes,
-                           intro={"summary": summary_intro(results, ensembles)})
-            write_csv(readme_sheet(sheets, notes), folder / "columns.csv")
+            write_planner_workbook(folder, results, combined, ensembles, draws=draws, seed=seed)
             rows = [future.result() for future in drawn]
         if figures:
             from .figures import write_figure_index
@@ -139,6 +132,18 @@ def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False
                        seed=seed if draws else None, draws=draws or None)
 
     return write_folder_atomically(out, fill, force=force, say=say)
+
+
+def write_planner_workbook(folder: Path, results: Sequence[Result], combined: pd.DataFrame, ensembles: Sequence = (),
+                           *, draws: int = 0, seed: int = 1) -> None:
+    """``oloy_results.xlsx`` (summary first, README of every column) and ``columns.csv``."""
+    sheets, notes = workbook_sheets(results, combined, ensembles)
+    if ensembles:
+        sheets["shortfall_probability"] = probability_sheet(ensembles)
+        notes["shortfall_probability"] = (f"Probability that demand exceeds capacity (and by more than the "
+                                          f"threshold), with gap quantiles [places]; {draws} draws, seed {seed}.")
+    write_workbook(folder / "oloy_results.xlsx", sheets, notes, intro={"summary": summary_intro(results, ensembles)})
+    write_csv(readme_sheet(sheets, notes), folder / "columns.csv")
 
 
 WORKBOOK_YEARS = tuple(range(2020, 2051, 5))
