@@ -34,6 +34,15 @@ def test_figures_and_report_are_byte_identical(two_reports):
     assert different == []
 
 
+def test_same_files_with_one_worker_process(two_reports, tmp_path, monkeypatch):
+    monkeypatch.setenv("OLOY_WORKERS", "1")  # tables and figures drawn in this process, in order
+    single = run_scenarios(["baseline"], tmp_path / "one", progress=lambda message: None, svg=True)
+    files = sorted(p.relative_to(single) for p in single.rglob("*") if p.is_file() and p.name != "manifest.json")
+    assert files == sorted(p.relative_to(two_reports[0]) for p in two_reports[0].rglob("*")
+                           if p.is_file() and p.name != "manifest.json")
+    assert [str(p) for p in files if (single / p).read_bytes() != (two_reports[0] / p).read_bytes()] == []
+
+
 def test_report_content(two_reports):
     html = (two_reports[0] / "report.html").read_text(encoding="utf-8")
     markdown = (two_reports[0] / "report.md").read_text(encoding="utf-8")
