@@ -158,8 +158,8 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 1000 else f"{value:,.2f}"
 
 
-def _table_html(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, border=0, na_rep="", float_format=_number)
+def _table_html(frame: pd.DataFrame, classes: str | None = None) -> str:
+    return frame.to_html(index=False, border=0, na_rep="", float_format=_number, classes=classes)
 
 
 def _table_md(frame: pd.DataFrame) -> str:
@@ -229,7 +229,8 @@ show();
 })();"""
 NAV_CSS = """nav#pick{position:sticky;top:0;background:#fff;border-bottom:2px solid #ddd;padding:0.5em 0;z-index:1}
 nav#pick button{font:inherit;margin:0.15em;padding:0.25em 0.7em;border:1px solid #999;background:#f7f7f7;cursor:pointer}
-nav#pick button.on{background:#1b1b1b;color:#fff}.en{color:#444}.summary p{margin:0.4em 0}"""
+nav#pick button.on{background:#1b1b1b;color:#fff}.en{color:#444}.summary p{margin:0.4em 0}
+table.lead td:nth-child(-n+3),table.lead th:nth-child(-n+3){text-align:left}"""
 
 
 def _gap_text(value: float) -> str:
@@ -287,6 +288,20 @@ def comparison_text_table(comparison: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def comparison_pivot(comparison: pd.DataFrame) -> pd.DataFrame:
+    """Prefecture gap in 2030 and 2035 (signed text), one row per service and basis, one column per scenario."""
+    from .digest import BASES, SERVICES
+
+    rows = []
+    for (service, basis), cell in comparison.groupby(["service", "basis"], sort=False):
+        row = {"服务 Service": f"{SERVICES[service][0]} {SERVICES[service][1]}",
+               "口径 Basis": f"{BASES[basis][0]} {BASES[basis][1]}"}
+        for item in cell.itertuples():
+            row[item.scenario] = f"{_gap_text(item.gap_2030)} / {_gap_text(item.gap_2035)}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _mark_signed(table_html: str) -> str:
     """Shortfalls (cells starting with '+') in red."""
     return table_html.replace("<td>+", "<td class='short'>+")
@@ -299,7 +314,7 @@ def summary_parts(results: Sequence[Result], ensembles: Sequence = ()) -> tuple[
     reference = reference_result(results).scenario.name
     digest, comparison = county_digest(results, ensembles), scenario_comparison(results)
     sentences = summary_sentences(digest, comparison, reference)
-    table, compare = summary_table(digest), comparison_text_table(comparison)
+    table, compare, pivot = summary_table(digest), comparison_text_table(comparison), comparison_pivot(comparison)
     note = ("缺口 = 需求 − 供给，+ 为短缺；床位或托位。Gap = demand − capacity [beds or places], + = shortfall. "
             f"Counties at a glance: the {reference} scenario; range = lowest … highest 2030 gap over the "
             f"{len(results)} scenario(s) run. Capacity: stock plus the plan's additions to 2025, none planned after.")
@@ -314,12 +329,16 @@ def summary_parts(results: Sequence[Result], ensembles: Sequence = ()) -> tuple[
         html_parts += [f"<p lang='zh-CN'>{html.escape(zh)}</p>", f"<p class='en' lang='en'>{html.escape(en)}</p>"]
         md += [zh, "", en, ""]
     caption = f"县市一览 Counties at a glance ({reference})"
+    pivot_note = ("全州缺口 2030 / 2035，+ 为短缺。Prefecture gap in 2030 / 2035 by scenario, + = shortfall; the "
+                  "table below adds the first year short, the counties short and the cost.")
     html_parts += [f"<h3>{caption}</h3>", f"<p class='note'>{html.escape(note)}</p>",
-                   _mark_signed(_table_html(table)), "</section>",
+                   _mark_signed(_table_html(table, "lead")), "</section>",
                    "<section id='comparison'><h2>情景比较 Scenario comparison (prefecture)</h2>",
-                   _mark_signed(_table_html(compare)), "</section>"]
+                   f"<p class='note'>{html.escape(pivot_note)}</p>", _mark_signed(_table_html(pivot, "lead")),
+                   "<details><summary>全部指标 First year short, counties short, cost by scenario</summary>",
+                   _mark_signed(_table_html(compare, "lead")), "</details></section>"]
     md += [f"### {caption}", "", note, "", _table_md(table), "", "## 情景比较 Scenario comparison (prefecture)", "",
-           _table_md(compare), ""]
+           pivot_note, "", _table_md(pivot), "", _table_md(compare), ""]
     return html_parts, md
 
 
