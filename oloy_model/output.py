@@ -40,11 +40,11 @@ def write_xlsx(path: Path, sheets: Mapping[str, pd.DataFrame], *, notes: Mapping
                readme: pd.DataFrame | None = None, first: str | None = None,
                number_formats: Mapping[str, Mapping[str, str]] | None = None,
                highlight: Mapping[str, Sequence[str]] | None = None,
-               intro: Mapping[str, Sequence[str]] | None = None, freeze_columns: Mapping[str, int] | None = None) -> None:
+               freeze_columns: Mapping[str, int] | None = None) -> None:
     """An Excel workbook with one sheet per table (plus a README sheet), byte-deterministic.
 
-    Every table sheet has its header row frozen, a filter on the header and fitted column
-    widths; text that looks like a formula is stored as text.
+    Every sheet has its header row frozen, a filter on the header and fitted column widths
+    (long text wraps in a wide column); text that looks like a formula is stored as text.
 
     Parameters
     ----------
@@ -59,11 +59,9 @@ def write_xlsx(path: Path, sheets: Mapping[str, pd.DataFrame], *, notes: Mapping
     number_formats : mapping of sheet name -> {column: Excel number format}, optional
     highlight : mapping of sheet name -> columns, optional
         Cells above 0.5 in these columns (shortfalls) are shaded red.
-    intro : mapping of sheet name -> lines, optional
-        Text rows above the table (the table starts after them and a blank row).
     freeze_columns : mapping of sheet name -> number of leading columns kept in view, optional
     """
-    notes, intro, formats = notes or {}, intro or {}, number_formats or {}
+    notes, formats = notes or {}, number_formats or {}
     if readme is None:
         readme = pd.DataFrame({"sheet": list(sheets), "content": [notes.get(n, "") for n in sheets]})
     order = ([first] if first in sheets else []) + ["README"] + [n for n in sheets if n != first]
@@ -71,13 +69,8 @@ def write_xlsx(path: Path, sheets: Mapping[str, pd.DataFrame], *, notes: Mapping
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name in order:
             frame = readme if name == "README" else sheets[name]
-            lines = intro.get(name, ())
-            start = len(lines) + 1 if lines else 0
-            frame.to_excel(writer, sheet_name=name[:31], index=False, startrow=start)
-            worksheet = writer.sheets[name[:31]]
-            for row, line in enumerate(lines, start=1):
-                worksheet.cell(row=row, column=1, value=line)
-            _layout(worksheet, frame, start + 1, formats.get(name, {}), (highlight or {}).get(name, ()),
+            frame.to_excel(writer, sheet_name=name[:31], index=False)
+            _layout(writer.sheets[name[:31]], frame, formats.get(name, {}), (highlight or {}).get(name, ()),
                     (freeze_columns or {}).get(name, 0))
         for worksheet in writer.book.worksheets:
             _text_not_formulas(worksheet)
@@ -96,24 +89,33 @@ SHORTFALL_FILL = "FFF4C7C3"  # light red
 SHORTFALL_FONT = "FF9C0006"  # dark red
 
 
-def _layout(worksheet, frame: pd.DataFrame, header_row: int, formats: Mapping[str, str],
-            highlight: Sequence[str], freeze: int) -> None:
+WRAP_WIDTH = 60  # characters: a wider text column wraps in a column of WRAP_COLUMN
+WRAP_COLUMN = 110
+
+
+def _layout(worksheet, frame: pd.DataFrame, formats: Mapping[str, str], highlight: Sequence[str], freeze: int) -> None:
     """Frozen header, filter, widths, number formats and shortfall shading of one table sheet."""
     from openpyxl.formatting.rule import CellIsRule
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    last_row = header_row + len(frame)
+    header_row, last_row = 1, 1 + len(frame)
     worksheet.freeze_panes = worksheet.cell(row=header_row + 1, column=freeze + 1).coordinate
     if len(frame.columns):
-        worksheet.auto_filter.ref = f"A{header_row}:{get_column_letter(len(frame.columns))}{max(last_row, header_row)}"
+        worksheet.auto_filter.ref = f"A{header_row}:{get_column_letter(len(frame.columns))}{last_row}"
     for index, column in enumerate(frame.columns, start=1):
         letter = get_column_letter(index)
         values = [str(column)] + [str(v) for v in frame[column].iloc[:200]]
-        worksheet.column_dimensions[letter].width = min(max(10, max(map(_display_width, values)) + 2), 60)
+        width = max(10, max(map(_display_width, values)) + 2)
+        worksheet.column_dimensions[letter].width = WRAP_COLUMN if width > WRAP_WIDTH else width
+        cells = [cell for (cell,) in worksheet.iter_rows(min_row=header_row + 1, max_row=last_row, min_col=index,
+                                                        max_col=index)]
+        if width > WRAP_WIDTH:
+            for cell in cells:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
         number_format = formats.get(column)
         if number_format:
-            for (cell,) in worksheet.iter_rows(min_row=header_row + 1, max_row=last_row, min_col=index, max_col=index):
+            for cell in cells:
                 cell.number_format = number_format
         if column in highlight and len(frame):
             worksheet.conditional_formatting.add(

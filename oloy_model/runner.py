@@ -142,7 +142,9 @@ def write_planner_workbook(folder: Path, results: Sequence[Result], combined: pd
         sheets["shortfall_probability"] = probability_sheet(ensembles)
         notes["shortfall_probability"] = (f"Probability that demand exceeds capacity (and by more than the "
                                           f"threshold), with gap quantiles [places]; {draws} draws, seed {seed}.")
-    write_workbook(folder / "oloy_results.xlsx", sheets, notes, intro={"summary": summary_intro(results, ensembles)})
+    sheets = {"summary": pd.DataFrame({"摘要 Summary": summary_lines(results, ensembles)})} | sheets
+    notes["summary"] = "摘要 The answer first, in sentences generated from the numbers (Chinese, then English)."
+    write_workbook(folder / "oloy_results.xlsx", sheets, notes)
     write_csv(readme_sheet(sheets, notes), folder / "columns.csv")
 
 
@@ -170,7 +172,7 @@ def workbook_sheets(results: Sequence[Result], combined: pd.DataFrame, ensembles
     gaps = pd.concat([r.gaps for r in results], ignore_index=True)
     indicators = pd.concat([r.indicators for r in results], ignore_index=True)
     sheets = {
-        "summary": county_digest(results, ensembles),
+        "county_summary": county_digest(results, ensembles),
         "scenario_comparison": scenario_comparison(results),
         "gaps": gaps_side_by_side(gaps),
         "next_plan_2026_2030": gaps[gaps["year"].isin(NEXT_PLAN_YEARS)].reset_index(drop=True),
@@ -181,9 +183,9 @@ def workbook_sheets(results: Sequence[Result], combined: pd.DataFrame, ensembles
         "plan_checks": results[0].checks,
     }
     notes = {
-        "summary": "摘要 The answer first: per county and service, the first year short, the 2030 and 2035 gaps, the cost "
-                   "to close, the range over the scenarios run (and, with draws, the probability of a shortfall); "
-                   "the sentences above the table are generated from these numbers.",
+        "county_summary": "县市一览 Per county and service, the first year short, the 2030 and 2035 gaps, the cost to "
+                          "close, the range over the scenarios run (and, with draws, the probability of a shortfall); the "
+                          "summary sheet's sentences are generated from these numbers.",
         "scenario_comparison": "情景比较 The prefecture by scenario, service and basis: first year short, gaps, counties "
                                "short in 2030 and the cost of closing the 2030 gap.",
         "gaps": "Gap = demand - capacity [beds or places]; positive = shortfall (shaded). Demand, capacity, gap and cost "
@@ -200,8 +202,8 @@ def workbook_sheets(results: Sequence[Result], combined: pd.DataFrame, ensembles
     return sheets, notes
 
 
-def summary_intro(results: Sequence[Result], ensembles: Sequence = ()) -> list[str]:
-    """The summary sheet's opening lines: the generated sentences, then the norm/uptake reading."""
+def summary_lines(results: Sequence[Result], ensembles: Sequence = ()) -> list[str]:
+    """The summary sheet's lines: the generated sentences, then the norm/uptake reading."""
     from .digest import BASIS_READING, county_digest, reference_result, scenario_comparison, summary_sentences
 
     sentences = summary_sentences(county_digest(results, ensembles), scenario_comparison(results),

@@ -71,6 +71,8 @@ COLUMNS = {
     "gap_2030_lowest": ("各情景最小缺口 Lowest 2030 gap over the scenarios run", "beds or places"),
     "gap_2030_highest": ("各情景最大缺口 Highest 2030 gap over the scenarios run", "beds or places"),
     "counties_short_2030": ("2030年短缺县市数 Counties whose own 2030 gap is a shortfall", "counties"),
+    "摘要 Summary": ("摘要 The answer in sentences generated from the county_summary and scenario_comparison sheets "
+                   "(Chinese, then English), and how to read the norm and uptake bases", ""),
 }
 # Where a column means something else on one sheet: (sheet, column) -> (description, unit).
 SHEET_COLUMNS = {
@@ -169,8 +171,7 @@ def shortfall_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if str(c) in ("gap", "peak_gap") or str(c).startswith("gap_")]
 
 
-def write_workbook(path, sheets: dict[str, pd.DataFrame], notes: dict[str, str], *, first: str = "summary",
-                   intro: dict[str, list[str]] | None = None) -> None:
+def write_workbook(path, sheets: dict[str, pd.DataFrame], notes: dict[str, str], *, first: str = "summary") -> None:
     """Make every sheet readable (:func:`readable`) and write the workbook, ``first`` sheet first."""
     from .output import write_xlsx
 
@@ -181,4 +182,4 @@ def write_workbook(path, sheets: dict[str, pd.DataFrame], notes: dict[str, str],
         columns = list(shown[name].columns)
         freeze[name] = columns.index("region_name_en") + 1 if "region_name_en" in columns else 0
     write_xlsx(path, shown, readme=readme_sheet(shown, notes), first=first, number_formats=formats,
-               highlight=highlight, intro=intro, freeze_columns=freeze)
+               highlight=highlight, freeze_columns=freeze)

@@ -26,22 +26,35 @@ def book(folder):
 
 
 def _table(sheet) -> tuple[int, list[str]]:
-    """Header row number and column names of a sheet's table (below any text rows)."""
+    """Header row number and column names of a sheet's table (the filtered range)."""
     header = int(re.match(r"A(\d+):", sheet.auto_filter.ref).group(1))
     return header, [c.value for c in sheet[header]]
 
 
 def test_opens_on_the_summary_then_readme(book):
-    assert book.sheetnames[:2] == ["summary", "README"]
+    assert book.sheetnames[:3] == ["summary", "README", "county_summary"]
     assert book.active.title == "summary"
 
 
-def test_summary_sheet_is_the_digest(book):
+def test_summary_sentences_quote_the_gaps(book):
+    results = [run(name) for name in NAMES]
+    lines = [row[0] for row in book["summary"].iter_rows(min_row=2, values_only=True)]
+    comparison = digest.scenario_comparison(results)
+    expected = digest.summary_sentences(digest.county_digest(results), comparison, "baseline")
+    assert lines[:2 * len(expected)] == [line for pair in expected for line in pair]
+    assert CHINESE.search(lines[0]) and lines[1].startswith("Elderly")
+    gaps = results[0].gaps
+    value = gaps[(gaps["region"] == "532900") & (gaps["year"] == 2030) & (gaps["service"] == "nursing_beds")
+                 & (gaps["basis"] == "norm")]["gap"].iloc[0]
+    assert f"{abs(value):,.0f} in 2030" in lines[3]
+    assert book["summary"]["A2"].alignment.wrap_text
+
+
+def test_county_summary_sheet_is_the_digest(book):
     results = [run(name) for name in NAMES]
     expected = digest.county_digest(results)
-    sheet = book["summary"]
+    sheet = book["county_summary"]
     header, columns = _table(sheet)
-    assert CHINESE.search(sheet["A1"].value) and sheet["A2"].value.startswith("Elderly")
     rows = list(sheet.iter_rows(min_row=header + 1, values_only=True))
     assert len(rows) == len(expected)
     for row, (_, want) in zip(rows, expected.iterrows()):
@@ -94,7 +107,7 @@ def test_readme_explains_every_column(book):
     rows = list(book["README"].values)
     readme = pd.DataFrame(rows[1:], columns=rows[0])
     described = {(s, c) for s, c, d in zip(readme["sheet"], readme["column"], readme["description"]) if d}
-    for sheet in book.worksheets[2:] + [book["summary"]]:
+    for sheet in book.worksheets[2:] + [book["summary"]]:  # README itself excluded
         _, columns = _table(sheet)
         missing = [c for c in columns if (sheet.title, c) not in described]
         assert missing == [], sheet.title
