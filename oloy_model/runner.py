@@ -106,6 +106,9 @@ def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False
             say(f"[{index}/{len(scenarios)}] {scenario.name}: done in {time.perf_counter() - start:.1f} s")
         if figures:
             say(f"tables, workbook, figures and report for {len(results)} scenario(s) ...")
+            from .style import load_fonts
+
+            load_fonts()  # once, here: the workers inherit the loaded font (fork)
         # Tables and figures on the worker processes; the workbook here meanwhile.
         with Workers(results, ensembles) as pool:
             tables = [pool.submit(_scenario_tables, i, child(folder, s.name)) for i, s in enumerate(scenarios)]
