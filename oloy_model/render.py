@@ -6,9 +6,9 @@ returns ``(Figure, plotted_data)`` where ``subject`` is picked by ``source`` fro
 ensemble. Jobs are spread over worker processes (``concurrent.futures.ProcessPoolExecutor``);
 the results and ensembles reach each worker once, through the pool's initializer (inherited,
 not copied, where processes start by ``fork``), and the index rows come back in job order, so
-the output is the same whatever the number of workers. Each worker registers the CJK font
-once (:func:`oloy_model.style.cjk_font_name`) and keeps it, with its glyph cache, for all its
-figures. The same pool writes the scenarios' tables (:mod:`oloy_model.runner`).
+the output is the same whatever the number of workers. ``oloy run`` loads the fonts once,
+before the pool starts (:func:`oloy_model.style.load_fonts`), and the workers inherit them.
+The same pool writes the scenarios' tables (:mod:`oloy_model.runner`).
 """
 from __future__ import annotations
 

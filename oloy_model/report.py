@@ -244,10 +244,6 @@ def _year_text(value) -> str:
     return "—" if pd.isna(value) else str(int(value))
 
 
-def _county_label(row) -> str:
-    return f"{row.region_name_zh} {row.region_name_en}"
-
-
 def summary_table(digest: pd.DataFrame) -> pd.DataFrame:
     """The summary's county table: per county and service, both bases side by side (text cells)."""
     from .digest import SERVICES
