@@ -23,7 +23,7 @@ SERVICES = {"elderly_beds": ("养老床位", "elderly-care beds"), "nursing_beds
             "childcare_places": ("托位", "childcare places (under 3)")}
 BASES = {"norm": ("规划标准", "plan norm"), "uptake": ("实际利用", "observed uptake")}
 DIGEST_COLUMNS = ["region", "region_name_zh", "region_name_en", "service", "basis", "first_shortfall_year",
-                  "gap_2030", "gap_2035", "cost_to_close_2030_10k_yuan", "cost_to_close_2035_10k_yuan",
+                  "first_shortfall_gap", "gap_2030", "gap_2035", "cost_to_close_2030_10k_yuan", "cost_to_close_2035_10k_yuan",
                   "gap_2030_lowest", "gap_2030_highest", "p_shortfall_2030"]
 
 
@@ -52,9 +52,11 @@ def county_digest(results: Sequence[Result], ensembles: Sequence = ()) -> pd.Dat
     Returns
     -------
     DataFrame [region, region_name_zh, region_name_en, service, basis, first_shortfall_year,
-               gap_2030, gap_2035, cost_to_close_2030_10k_yuan, cost_to_close_2035_10k_yuan,
+               first_shortfall_gap, gap_2030, gap_2035, cost_to_close_2030_10k_yuan, cost_to_close_2035_10k_yuan,
                gap_2030_lowest, gap_2030_highest, p_shortfall_2030]
-        Gaps [places] = demand - capacity (positive = shortfall); cost to close [10k yuan] at
+        Gaps [places] = demand - capacity (positive = shortfall); ``first_shortfall_gap`` is
+        the gap in the first year short (a few places there are a rounding of the plan's
+        published ratios, not a finding); cost to close [10k yuan] at
         the plan's unit costs; lowest/highest = the range of the 2030 gap over all scenarios
         run; ``p_shortfall_2030`` = probability of a shortfall in 2030 from the reference
         scenario's draws (missing without draws).
@@ -63,6 +65,9 @@ def county_digest(results: Sequence[Result], ensembles: Sequence = ()) -> pd.Dat
     keys = ["region", "service", "basis"]
     table = reference.shortfalls[keys + ["first_shortfall_year"]].copy()
     index = pd.MultiIndex.from_frame(table[keys])
+    by_year = reference.gaps.set_index(keys + ["year"])["gap"]
+    table["first_shortfall_gap"] = [by_year.get(key + (int(year),), np.nan) if pd.notna(year) else np.nan
+                                    for key, year in zip(index, table["first_shortfall_year"])]
     for year in YEARS:
         table[f"gap_{year}"] = _at(reference.gaps, year, "gap").reindex(index).to_numpy()
         table[f"cost_to_close_{year}_10k_yuan"] = _at(reference.gaps, year, "cost_to_close_10k_yuan").reindex(
@@ -142,10 +147,12 @@ def binding_services(digest: pd.DataFrame) -> dict[str, int]:
 
 def _basis_clause(row: pd.Series, n_short: int, n_scenarios: int) -> tuple[str, str]:
     first = row["first_shortfall_year"]
+    size = _signed(row["first_shortfall_gap"]) if pd.notna(first) else ""
     zh = [f"2030年{_state(row['gap_2030'], 'zh')}，2035年{_state(row['gap_2035'], 'zh')}",
-          f"首次短缺年份{first}" if pd.notna(first) else "2050年前不短缺", f"2030年短缺的县市{n_short}个"]
+          f"首次短缺年份{first}（缺口{size}）" if pd.notna(first) else "2050年前不短缺", f"2030年短缺的县市{n_short}个"]
     en = [f"{_state(row['gap_2030'], 'en')} in 2030, {_state(row['gap_2035'], 'en')} in 2035",
-          f"first year short {first}" if pd.notna(first) else "not short by 2050", f"{n_short} counties short in 2030"]
+          f"first year short {first} (gap {size})" if pd.notna(first) else "not short by 2050",
+          f"{n_short} counties short in 2030"]
     if row["cost_to_close_2030_10k_yuan"] > 0:
         zh.append(f"补齐2030年缺口需{row['cost_to_close_2030_10k_yuan']:,.0f}万元")
         en.append(f"closing the 2030 gap costs {row['cost_to_close_2030_10k_yuan']:,.0f} (10k yuan)")

@@ -244,6 +244,13 @@ def _year_text(value) -> str:
     return "—" if pd.isna(value) else str(int(value))
 
 
+def _first_short(row) -> str:
+    """'2026 (+55)': the first year short and the gap then."""
+    if pd.isna(row["first_shortfall_year"]):
+        return "—"
+    return f"{int(row['first_shortfall_year'])} ({_gap_text(row['first_shortfall_gap'])})"
+
+
 def summary_table(digest: pd.DataFrame) -> pd.DataFrame:
     """The summary's county table: per county and service, both bases side by side (text cells)."""
     from .digest import SERVICES
@@ -254,11 +261,11 @@ def summary_table(digest: pd.DataFrame) -> pd.DataFrame:
         norm, uptake = keyed.loc[(region, service, "norm")], keyed.loc[(region, service, "uptake")]
         row = {"县市 County": f"{norm['region_name_zh']} {norm['region_name_en']}",
                "服务 Service": f"{SERVICES[service][0]} {SERVICES[service][1]}",
-               "首次短缺 first short (norm)": _year_text(norm["first_shortfall_year"]),
+               "首次短缺 first short (norm)": _first_short(norm),
                "缺口 gap 2030 (norm)": _gap_text(norm["gap_2030"]), "缺口 gap 2035 (norm)": _gap_text(norm["gap_2035"]),
                "补齐费用 cost 2030 (norm, 万元 10k yuan)": f"{norm['cost_to_close_2030_10k_yuan']:,.0f}",
                "各情景 2030 range (norm)": f"{_gap_text(norm['gap_2030_lowest'])} … {_gap_text(norm['gap_2030_highest'])}",
-               "首次短缺 first short (uptake)": _year_text(uptake["first_shortfall_year"]),
+               "首次短缺 first short (uptake)": _first_short(uptake),
                "缺口 gap 2030 (uptake)": _gap_text(uptake["gap_2030"]),
                "缺口 gap 2035 (uptake)": _gap_text(uptake["gap_2035"])}
         if digest["p_shortfall_2030"].notna().any():

@@ -39,6 +39,8 @@ COLUMNS = {
                       "10k yuan (万元)"),
     "first_shortfall_year": ("首次短缺年份 First year demand exceeds capacity by more than 0.5 places; empty = never "
                              "by 2050", "year"),
+    "first_shortfall_gap": ("首次短缺缺口 The gap in the first year short (a few places: rounding of the plan's "
+                            "published ratios, not a finding)", "beds or places"),
     "place_years_short": ("短缺床位·年 Sum over 2020-2050 of the yearly shortfalls (surplus years count 0): size and "
                           "duration of the shortfall together", "place-years"),
     "peak_gap": ("最大缺口 Largest gap 2020-2050 (negative = never short)", "beds or places"),

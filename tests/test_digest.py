@@ -32,6 +32,8 @@ def test_digest_rows_are_the_gaps_and_shortfalls(results, table):
         assert row.cost_to_close_2030_10k_yuan == gaps.loc[key + (2030,), "cost_to_close_10k_yuan"]
         assert (pd.isna(row.first_shortfall_year) and pd.isna(first.loc[key])) or \
             row.first_shortfall_year == first.loc[key]
+        if pd.notna(row.first_shortfall_year):
+            assert row.first_shortfall_gap == gaps.loc[key + (row.first_shortfall_year,), "gap"] > 0.5
         every = [r.gaps.set_index(["region", "service", "basis", "year"]).loc[key + (2030,), "gap"] for r in results]
         assert (row.gap_2030_lowest, row.gap_2030_highest) == (min(every), max(every))
     assert table["p_shortfall_2030"].isna().all()  # no draws
