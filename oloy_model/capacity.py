@@ -190,8 +190,11 @@ def unit_costs(plan: Mapping[str, float]) -> pd.DataFrame:
     ]
     table = pd.DataFrame(rows, columns=["service", "basis_of_cost", "investment_10k_yuan", "places"])
     table["unit_cost_10k_yuan"] = table["investment_10k_yuan"] / table["places"]
+    table["note"] = ""
     # Nursing-type beds are costed as elderly beds (the plan gives no separate cost).
-    nursing = table[table["service"] == "elderly_beds"].assign(service="nursing_beds")
+    nursing = table[table["service"] == "elderly_beds"].assign(
+        service="nursing_beds", note="same as elderly_beds: nursing-type beds are elderly beds; the plan gives no "
+                                     "separate cost")
     return pd.concat([table, nursing], ignore_index=True)
 
 

@@ -72,7 +72,7 @@ def _run(args: argparse.Namespace) -> int:
 
         load_observations(observations)  # a bad file fails before any work, naming the row
     folder = run_scenarios(names, Path(args.out), force=args.force, figures=not args.no_figures,
-                           draws=args.draws, seed=args.seed, observations=observations)
+                           draws=args.draws, seed=args.seed, observations=observations, svg=args.svg)
     print(f"wrote {folder}")
     return 0
 
@@ -142,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="oloy-output", help="output folder (default: ./oloy-output)")
     run.add_argument("--force", action="store_true", help="replace an existing output folder")
     run.add_argument("--no-figures", action="store_true", help="skip the figures and the report (faster)")
+    run.add_argument("--svg", action="store_true", help="also write every figure as SVG (PNG only by default)")
     run.add_argument("--draws", type=int, default=0,
                      help="stochastic draws per scenario (0 = deterministic only; at most 100,000, which keeps "
                           "the peak memory under 3 GiB)")

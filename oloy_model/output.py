@@ -13,8 +13,9 @@ import io
 import json
 import re
 import sys
+import unicodedata
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -35,31 +36,92 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, float_format=CSV_FLOAT, lineterminator="\n", encoding="utf-8")
 
 
-def write_xlsx(path: Path, sheets: Mapping[str, pd.DataFrame], *, notes: Mapping[str, str] | None = None) -> None:
+def write_xlsx(path: Path, sheets: Mapping[str, pd.DataFrame], *, notes: Mapping[str, str] | None = None,
+               readme: pd.DataFrame | None = None, first: str | None = None,
+               number_formats: Mapping[str, Mapping[str, str]] | None = None,
+               highlight: Mapping[str, Sequence[str]] | None = None,
+               freeze_columns: Mapping[str, int] | None = None) -> None:
     """An Excel workbook with one sheet per table (plus a README sheet), byte-deterministic.
+
+    Every sheet has its header row frozen, a filter on the header and fitted column widths
+    (long text wraps in a wide column); text that looks like a formula is stored as text.
 
     Parameters
     ----------
     sheets : mapping of sheet name -> DataFrame
         Sheet names are cut to Excel's 31 characters.
     notes : mapping of sheet name -> description, optional
-        Listed on the README sheet with the units.
+        Listed on the README sheet with the units (when ``readme`` is not given).
+    readme : DataFrame, optional
+        The README sheet's table (e.g. one row per sheet and column) instead of ``notes``.
+    first : str, optional
+        A sheet placed before the README sheet (the sheet the workbook opens on).
+    number_formats : mapping of sheet name -> {column: Excel number format}, optional
+    highlight : mapping of sheet name -> columns, optional
+        Cells above 0.5 in these columns (shortfalls) are shaded red.
+    freeze_columns : mapping of sheet name -> number of leading columns kept in view, optional
     """
+    notes, formats = notes or {}, number_formats or {}
+    if readme is None:
+        readme = pd.DataFrame({"sheet": list(sheets), "content": [notes.get(n, "") for n in sheets]})
+    order = ([first] if first in sheets else []) + ["README"] + [n for n in sheets if n != first]
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        readme = pd.DataFrame({"sheet": list(sheets), "content": [(notes or {}).get(n, "") for n in sheets]})
-        readme.to_excel(writer, sheet_name="README", index=False)
-        for name, frame in sheets.items():
+        for name in order:
+            frame = readme if name == "README" else sheets[name]
             frame.to_excel(writer, sheet_name=name[:31], index=False)
+            _layout(writer.sheets[name[:31]], frame, formats.get(name, {}), (highlight or {}).get(name, ()),
+                    (freeze_columns or {}).get(name, 0))
         for worksheet in writer.book.worksheets:
             _text_not_formulas(worksheet)
-            for column in worksheet.columns:
-                width = max(len(str(cell.value or "")) for cell in column[:200])
-                worksheet.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 80)
         writer.book.properties.created = FIXED_TIME
         writer.book.properties.modified = FIXED_TIME
         writer.book.properties.creator = f"oloy_model {__version__}"
     path.write_bytes(_normalise_zip(buffer.getvalue()))
+
+
+def _display_width(text: str) -> int:
+    """Width in Latin characters: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+SHORTFALL_FILL = "FFF4C7C3"  # light red
+SHORTFALL_FONT = "FF9C0006"  # dark red
+
+
+WRAP_WIDTH = 60  # characters: a wider text column wraps in a column of WRAP_COLUMN
+WRAP_COLUMN = 110
+
+
+def _layout(worksheet, frame: pd.DataFrame, formats: Mapping[str, str], highlight: Sequence[str], freeze: int) -> None:
+    """Frozen header, filter, widths, number formats and shortfall shading of one table sheet."""
+    from openpyxl.formatting.rule import CellIsRule
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    header_row, last_row = 1, 1 + len(frame)
+    worksheet.freeze_panes = worksheet.cell(row=header_row + 1, column=freeze + 1).coordinate
+    if len(frame.columns):
+        worksheet.auto_filter.ref = f"A{header_row}:{get_column_letter(len(frame.columns))}{last_row}"
+    for index, column in enumerate(frame.columns, start=1):
+        letter = get_column_letter(index)
+        values = [str(column)] + [str(v) for v in frame[column].iloc[:200]]
+        width = max(10, max(map(_display_width, values)) + 2)
+        worksheet.column_dimensions[letter].width = WRAP_COLUMN if width > WRAP_WIDTH else width
+        cells = [cell for (cell,) in worksheet.iter_rows(min_row=header_row + 1, max_row=last_row, min_col=index,
+                                                        max_col=index)]
+        if width > WRAP_WIDTH:
+            for cell in cells:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        number_format = formats.get(column)
+        if number_format:
+            for cell in cells:
+                cell.number_format = number_format
+        if column in highlight and len(frame):
+            worksheet.conditional_formatting.add(
+                f"{letter}{header_row + 1}:{letter}{last_row}",
+                CellIsRule(operator="greaterThan", formula=["0.5"], fill=PatternFill("solid", bgColor=SHORTFALL_FILL),
+                           font=Font(color=SHORTFALL_FONT)))
 
 
 def _text_not_formulas(worksheet) -> None:

@@ -1,9 +1,11 @@
-"""The review report: a self-contained HTML file (images embedded) and a Markdown twin.
+"""The review report: a self-contained HTML file (images, font and script embedded) and a Markdown twin.
 
-Per scenario: headline shortfall tables by county (2025, 2030, 2035), the plan indicators,
-the figures, the assumptions with their sources and quality flags, the plan's own
-inconsistencies and the provenance (version, scenario hash, data checksum). No timestamps:
-the same inputs give byte-identical files.
+It opens with the answer (:mod:`oloy_model.digest`: what is short, where, from when, by how
+much, at what cost; Chinese first) and a comparison of the scenarios. Then, per scenario (in
+HTML one at a time, chosen with buttons, as is the basis): gap tables by county (2025, 2030,
+2035), the plan indicators, the figures, the assumptions. The appendix holds the provenance
+(version, scenario hashes, data checksum), the model's estimates, the backtest, the plan's
+own inconsistencies and the sources. No timestamps: the same inputs give byte-identical files.
 """
 from __future__ import annotations
 
@@ -178,13 +180,8 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 1000 else f"{value:,.2f}"
 
 
-def _table_html(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, border=0, na_rep="", float_format=_number)
-
-
-def _mark_shortfalls(table_html: str) -> str:
-    """Show positive gaps (shortfalls) in red."""
-    return re.sub(r"<td>([1-9][\d,]*(?:\.\d+)?)</td>", r"<td class='short'>\1</td>", table_html)
+def _table_html(frame: pd.DataFrame, classes: str | None = None) -> str:
+    return frame.to_html(index=False, border=0, na_rep="", float_format=_number, classes=classes)
 
 
 def _table_md(frame: pd.DataFrame) -> str:
@@ -236,65 +233,230 @@ PROBABILITY_TEXT = (
     "the fitting period. Read it as 'how robust is this plan to ordinary uncertainty', not as a forecast of odds.")
 
 
-def build_report(results: Sequence[Result], figure_index: pd.DataFrame, figure_folder: Path,
-                 out_folder: Path, ensembles: Sequence = ()) -> tuple[Path, Path]:
-    """Write ``report.html`` (self-contained) and ``report.md`` into ``out_folder``."""
-    html_parts = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>大理州一老一小 Dali One Old One Young — review report</title><style>{CSS}</style></head><body>"]
-    md = ["# 大理州“一老一小”供需缺口预测 Dali \"One Old, One Young\" capacity-and-gap review", ""]
-    html_parts.append("<h1>大理州“一老一小”供需缺口预测<br>Dali &ldquo;One Old, One Young&rdquo; capacity-and-gap review</h1>")
+NAVIGATION_JS = """(function(){
+var picked={scenario:null,basis:'norm'};
+function show(){
+  document.querySelectorAll('section.scenario').forEach(function(s){s.hidden=s.dataset.scenario!==picked.scenario;});
+  document.querySelectorAll('.basis').forEach(function(d){d.hidden=d.dataset.basis!==picked.basis;});
+  document.querySelectorAll('button[data-pick]').forEach(function(b){
+    var on=picked[b.dataset.pick]===b.dataset.value; b.className=on?'on':''; b.setAttribute('aria-pressed',on);});
+  var label=document.getElementById('showing');
+  if(label){label.textContent=picked.scenario+' / '+picked.basis;}
+}
+document.querySelectorAll('button[data-pick]').forEach(function(b){
+  b.addEventListener('click',function(){picked[b.dataset.pick]=b.dataset.value;show();});});
+var first=document.querySelector('button[data-pick=scenario]');
+if(first){picked.scenario=first.dataset.value;}
+show();
+})();"""
+NAV_CSS = """nav#pick{position:sticky;top:0;background:#fff;border-bottom:2px solid #ddd;padding:0.5em 0;z-index:1}
+nav#pick button{font:inherit;margin:0.15em;padding:0.25em 0.7em;border:1px solid #999;background:#f7f7f7;cursor:pointer}
+nav#pick button.on{background:#1b1b1b;color:#fff}.en{color:#444}.summary p{margin:0.4em 0}
+table.lead td:nth-child(-n+3),table.lead th:nth-child(-n+3){text-align:left}"""
+
+
+def _gap_text(value: float) -> str:
+    """A gap with its sign, '+' = shortfall (the cell is then marked)."""
+    if pd.isna(value):
+        return ""
+    return "0" if round(value) == 0 else f"{value:+,.0f}"
+
+
+def _year_text(value) -> str:
+    return "—" if pd.isna(value) else str(int(value))
+
+
+def _first_short(row) -> str:
+    """'2026 (+55)': the first year short and the gap then."""
+    if pd.isna(row["first_shortfall_year"]):
+        return "—"
+    return f"{int(row['first_shortfall_year'])} ({_gap_text(row['first_shortfall_gap'])})"
+
+
+def summary_table(digest: pd.DataFrame) -> pd.DataFrame:
+    """The summary's county table: per county and service, both bases side by side (text cells)."""
+    from .digest import SERVICES
+
+    rows = []
+    keyed = digest.set_index(["region", "service", "basis"])
+    for region, service in dict.fromkeys(zip(digest["region"], digest["service"])):
+        norm, uptake = keyed.loc[(region, service, "norm")], keyed.loc[(region, service, "uptake")]
+        row = {"县市 County": f"{norm['region_name_zh']} {norm['region_name_en']}",
+               "服务 Service": f"{SERVICES[service][0]} {SERVICES[service][1]}",
+               "首次短缺 first short (norm)": _first_short(norm),
+               "缺口 gap 2030 (norm)": _gap_text(norm["gap_2030"]), "缺口 gap 2035 (norm)": _gap_text(norm["gap_2035"]),
+               "补齐费用 cost 2030 (norm, 万元 10k yuan)": f"{norm['cost_to_close_2030_10k_yuan']:,.0f}",
+               "各情景 2030 range (norm)": f"{_gap_text(norm['gap_2030_lowest'])} … {_gap_text(norm['gap_2030_highest'])}",
+               "首次短缺 first short (uptake)": _first_short(uptake),
+               "缺口 gap 2030 (uptake)": _gap_text(uptake["gap_2030"]),
+               "缺口 gap 2035 (uptake)": _gap_text(uptake["gap_2035"])}
+        if digest["p_shortfall_2030"].notna().any():
+            row["短缺概率 P(short) 2030 norm / uptake"] = (f"{norm['p_shortfall_2030']:.0%} / "
+                                                         f"{uptake['p_shortfall_2030']:.0%}")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def comparison_text_table(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The cross-scenario table with signed gaps (text cells)."""
+    from .digest import BASES, SERVICES
+
+    table = pd.DataFrame({
+        "情景 Scenario": comparison["scenario"],
+        "服务 Service": comparison["service"].map(lambda s: f"{SERVICES[s][0]} {SERVICES[s][1]}"),
+        "口径 Basis": comparison["basis"].map(lambda b: f"{BASES[b][0]} {BASES[b][1]}"),
+        "首次短缺 first short": comparison["first_shortfall_year"].map(_year_text)})
+    for column in [c for c in comparison.columns if c.startswith("gap_")]:
+        table[f"全州缺口 gap {column[4:]}"] = comparison[column].map(_gap_text)
+    table["2030年短缺县市 counties short 2030"] = comparison["counties_short_2030"]
+    table["补齐费用 cost 2030 (万元 10k yuan)"] = comparison["cost_to_close_2030_10k_yuan"].map(lambda v: f"{v:,.0f}")
+    return table
+
+
+def comparison_pivot(comparison: pd.DataFrame) -> pd.DataFrame:
+    """Prefecture gap in 2030 and 2035 (signed text), one row per service and basis, one column per scenario."""
+    from .digest import BASES, SERVICES
+
+    rows = []
+    for (service, basis), cell in comparison.groupby(["service", "basis"], sort=False):
+        row = {"服务 Service": f"{SERVICES[service][0]} {SERVICES[service][1]}",
+               "口径 Basis": f"{BASES[basis][0]} {BASES[basis][1]}"}
+        for item in cell.itertuples():
+            row[item.scenario] = f"{_gap_text(item.gap_2030)} / {_gap_text(item.gap_2035)}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _mark_signed(table_html: str) -> str:
+    """Shortfalls (cells starting with '+') in red."""
+    return table_html.replace("<td>+", "<td class='short'>+")
+
+
+def summary_parts(results: Sequence[Result], ensembles: Sequence = ()) -> tuple[list[str], list[str]]:
+    """The report's first page (HTML parts, Markdown lines): sentences, norm vs uptake, tables."""
+    from .digest import BASIS_READING, county_digest, reference_result, scenario_comparison, summary_sentences
+
+    reference = reference_result(results).scenario.name
+    digest, comparison = county_digest(results, ensembles), scenario_comparison(results)
+    sentences = summary_sentences(digest, comparison, reference)
+    table, compare, pivot = summary_table(digest), comparison_text_table(comparison), comparison_pivot(comparison)
+    note = ("缺口 = 需求 − 供给，+ 为短缺；床位或托位。Gap = demand − capacity [beds or places], + = shortfall. "
+            f"Counties at a glance: the {reference} scenario; range = lowest … highest 2030 gap over the "
+            f"{len(results)} scenario(s) run. Capacity: stock plus the plan's additions to 2025, none planned after.")
+    html_parts = ["<section class='summary' id='summary'><h2>摘要 Summary</h2>"]
+    md = ["## 摘要 Summary", ""]
+    for zh, en in sentences:
+        html_parts += [f"<p lang='zh-CN'>{html.escape(zh)}</p>", f"<p class='en' lang='en'>{html.escape(en)}</p>"]
+        md += [zh, "", en, ""]
+    html_parts.append("<h3>规划标准还是实际利用 Norm or uptake: which to plan with</h3>")
+    md += ["### 规划标准还是实际利用 Norm or uptake: which to plan with", ""]
+    for zh, en in BASIS_READING:
+        html_parts += [f"<p lang='zh-CN'>{html.escape(zh)}</p>", f"<p class='en' lang='en'>{html.escape(en)}</p>"]
+        md += [zh, "", en, ""]
+    caption = f"县市一览 Counties at a glance ({reference})"
+    pivot_note = ("全州缺口 2030 / 2035，+ 为短缺。Prefecture gap in 2030 / 2035 by scenario, + = shortfall; the "
+                  "table below adds the first year short, the counties short and the cost.")
+    html_parts += [f"<h3>{caption}</h3>", f"<p class='note'>{html.escape(note)}</p>",
+                   _mark_signed(_table_html(table, "lead")), "</section>",
+                   "<section id='comparison'><h2>情景比较 Scenario comparison (prefecture)</h2>",
+                   f"<p class='note'>{html.escape(pivot_note)}</p>", _mark_signed(_table_html(pivot, "lead")),
+                   "<details><summary>全部指标 First year short, counties short, cost by scenario</summary>",
+                   _mark_signed(_table_html(compare, "lead")), "</details></section>"]
+    md += [f"### {caption}", "", note, "", _table_md(table), "", "## 情景比较 Scenario comparison (prefecture)", "",
+           pivot_note, "", _table_md(pivot), "", _table_md(compare), ""]
+    return html_parts, md
+
+
+def official_parts(results: Sequence[Result]) -> tuple[list[str], list[str]]:
+    """The official statistics beside the model and what anchoring changed (HTML parts, Markdown lines)."""
+    caption, paragraph, tables = official_section(results)
+    title = "官方统计与锚定 Official statistics and the anchored baseline"
+    html_parts = [f"<section id='official'><h2>{title}</h2>", f"<p class='note'>{html.escape(caption)}</p>",
+                  f"<p>{html.escape(paragraph)}</p>"]
+    md = [f"## {title}", "", caption, "", paragraph, ""]
+    for table_title, table in tables:
+        html_parts += [f"<h3>{html.escape(table_title)}</h3>", _table_html(table)]
+        md += [f"### {table_title}", "", _table_md(table), ""]
+    html_parts.append("</section>")
+    return html_parts, md
+
+
+def navigator(results: Sequence[Result]) -> str:
+    """Buttons choosing the scenario and the basis shown below (the page works without script too)."""
+    scenarios = "".join(f"<button type='button' data-pick='scenario' data-value='{html.escape(r.scenario.name)}'>"
+                        f"{html.escape(r.scenario.name)}</button>" for r in results)
+    bases = "".join(f"<button type='button' data-pick='basis' data-value='{b}'>{label}</button>"
+                    for b, label in (("norm", "规划标准 norm"), ("uptake", "实际利用 uptake")))
+    return (f"<nav id='pick'>情景 Scenario: {scenarios} &nbsp; 口径 Basis: {bases} &nbsp; "
+            "<span class='note'>showing <span id='showing'></span></span></nav>")
+
+
+def county_gap_table(result: Result, service: str, basis: str) -> pd.DataFrame:
+    """Gap by county in the headline years [places], signed text, with both names."""
+    from .digest import region_names
+
+    table = headline_table(result, service, basis)
+    codes = [label.rsplit(" ", 1)[1] for label in table.index]
+    names = region_names().set_index("region")
+    out = pd.DataFrame({"县市 County": [f"{names.loc[c, 'region_name_zh']} {names.loc[c, 'region_name_en']}"
+                                      for c in codes], "code": codes})
+    for column in table.columns:
+        out[f"缺口 gap {column}"] = table[column].map(_gap_text).to_numpy()
+    return out
+
+
+def scenario_parts(result: Result, figure_index: pd.DataFrame, figure_folder: Path,
+                   ensemble=None) -> tuple[list[str], list[str]]:
+    """One scenario's section: tables by basis (HTML shows the chosen basis), indicators, figures."""
+    name = result.scenario.name
+    html_parts = [f"<section class='scenario' data-scenario='{html.escape(name)}'>",
+                  f"<h2>情景 Scenario: {html.escape(name)}</h2>",
+                  f"<p>{html.escape(result.scenario['scenario.description'])}</p>",
+                  f"<p class='note'>{html.escape(result.scenario['scenario.rationale'])}</p>"]
+    md = [f"## 情景 Scenario: {name}", "", result.scenario["scenario.description"], "",
+          f"*{result.scenario['scenario.rationale']}*", ""]
+    for basis in ("norm", "uptake"):
+        html_parts.append(f"<div class='basis' data-basis='{basis}'>")
+        for service, label in SERVICE_LABELS.items():
+            table = county_gap_table(result, service, basis)
+            caption = f"{label} — 缺口 gap ({basis}), places; + = shortfall"
+            html_parts += [f"<h3>{html.escape(caption)}</h3>", _mark_signed(_table_html(table))]
+            md += [f"### {caption}", "", _table_md(table), ""]
+        if ensemble is not None:
+            probabilities = probability_table(ensemble)
+            table = probabilities[probabilities["basis"] == basis]
+            caption = (f"短缺概率 Probability of a shortfall ({basis}), {ensemble.draws} draws (seed {ensemble.seed}); "
+                       f"prefecture and counties, {', '.join(map(str, HEADLINE_YEARS))}")
+            html_parts += [f"<h3>{html.escape(caption)}</h3>", f"<p class='note'>{html.escape(PROBABILITY_TEXT)}</p>",
+                           _table_html(table)]
+            md += [f"### {caption}", "", PROBABILITY_TEXT, "", _table_md(table), ""]
+        html_parts.append("</div>")
+    indicators = indicator_table(result)
+    html_parts += ["<h3>规划指标 Plan indicators (prefecture)</h3>", _table_html(indicators)]
+    md += ["### 规划指标 Plan indicators (prefecture)", "", _table_md(indicators), ""]
+    for figure, title in _figures_for(figure_index, name):
+        html_parts += [f"<h3>{html.escape(title)}</h3>", _image_html(figure_folder / name / f"{figure}.png")]
+        md += [f"### {title}", "", f"![{figure}](figures/{name}/{figure}.png)", ""]
+    html_parts += ["<h3>假设 Assumptions (scenario values)</h3>", _table_html(assumptions_table(result)), "</section>"]
+    md += ["### 假设 Assumptions (scenario values)", "", _table_md(assumptions_table(result)), ""]
+    return html_parts, md
+
+
+def appendix_parts(results: Sequence[Result]) -> tuple[list[str], list[str]]:
+    """Provenance (version, data checksum, scenario hashes), estimates, backtest, plan checks, sources."""
+    from .backtest import backtest
+
     provenance = pd.DataFrame({"scenario": [r.scenario.name for r in results],
                                "content_hash": [r.scenario.content_hash for r in results]})
     intro = (f"oloy_model {__version__}; bundled data checksum {data_checksum()}. Population at 1 November of each year; "
              "gap = demand − capacity (positive = shortfall). Norm = the plan's ratios; uptake = need × observed "
              "take-up ÷ occupancy. County splits of the plan's capacity are estimates (the project lists are not public).")
-    html_parts += [f"<p class='note'>{html.escape(intro)}</p>", _table_html(provenance)]
-    md += [intro, "", _table_md(provenance), ""]
-    caption, paragraph, official_tables = official_section(results)
-    html_parts += ["<h2>官方统计与锚定 Official statistics and the anchored baseline</h2>",
-                   f"<p class='note'>{html.escape(caption)}</p>", f"<p>{html.escape(paragraph)}</p>"]
-    md += ["## 官方统计与锚定 Official statistics and the anchored baseline", "", caption, "", paragraph, ""]
-    for title, table in official_tables:
-        html_parts += [f"<h3>{html.escape(title)}</h3>", _table_html(table)]
-        md += [f"### {title}", "", _table_md(table), ""]
-    html_parts.append("<h2>全部情景 All scenarios</h2>")
-    md += ["## 全部情景 All scenarios", ""]
-    for name, title in _figures_for(figure_index, "all"):
-        html_parts += [f"<h3>{html.escape(title)}</h3>", _image_html(figure_folder / "all" / f"{name}.png")]
-        md += [f"### {title}", "", f"![{name}](figures/all/{name}.png)", ""]
-    for result in results:
-        name = result.scenario.name
-        html_parts.append(f"<h2>情景 Scenario: {html.escape(name)}</h2>")
-        html_parts.append(f"<p>{html.escape(result.scenario['scenario.description'])}</p>")
-        html_parts.append(f"<p class='note'>{html.escape(result.scenario['scenario.rationale'])}</p>")
-        md += [f"## 情景 Scenario: {name}", "", result.scenario["scenario.description"], "",
-               f"*{result.scenario['scenario.rationale']}*", ""]
-        for service, label in SERVICE_LABELS.items():
-            for basis in ("norm", "uptake"):
-                table = headline_table(result, service, basis).reset_index(names="county")
-                caption = f"{label} — gap ({basis}), places; positive = shortfall"
-                html_parts += [f"<h3>{html.escape(caption)}</h3>", _mark_shortfalls(_table_html(table))]
-                md += [f"### {caption}", "", _table_md(table), ""]
-        indicators = indicator_table(result)
-        html_parts += ["<h3>规划指标 Plan indicators (prefecture)</h3>", _table_html(indicators)]
-        md += ["### 规划指标 Plan indicators (prefecture)", "", _table_md(indicators), ""]
-        for figure, title in _figures_for(figure_index, name):
-            html_parts += [f"<h3>{html.escape(title)}</h3>", _image_html(figure_folder / name / f"{figure}.png")]
-            md += [f"### {title}", "", f"![{figure}](figures/{name}/{figure}.png)", ""]
-        ensemble = next((e for e in ensembles if e.scenario.name == name), None)
-        if ensemble is not None:
-            table = probability_table(ensemble)
-            caption = (f"短缺概率 Probability of a shortfall, {ensemble.draws} draws (seed {ensemble.seed}); "
-                       f"prefecture and counties, {', '.join(map(str, HEADLINE_YEARS))}")
-            html_parts += [f"<h3>{html.escape(caption)}</h3>", f"<p class='note'>{html.escape(PROBABILITY_TEXT)}</p>",
-                           _table_html(table)]
-            md += [f"### {caption}", "", PROBABILITY_TEXT, "", _table_md(table), ""]
-        html_parts += ["<h3>假设 Assumptions (scenario values)</h3>", _table_html(assumptions_table(result))]
-        md += ["### 假设 Assumptions (scenario values)", "", _table_md(assumptions_table(result)), ""]
+    html_parts = ["<section id='appendix'><h2>附录 Appendix: provenance</h2>", f"<p class='note'>{html.escape(intro)}</p>",
+                  _table_html(provenance)]
+    md = ["## 附录 Appendix: provenance", "", intro, "", _table_md(provenance), ""]
     for caption, table in estimates_tables():
         html_parts += [f"<h3>{html.escape(caption)}</h3>", _table_html(table)]
         md += [f"### {caption}", "", _table_md(table), ""]
-    from .backtest import backtest
-
     tables = backtest()
     backtest_text = ("The 2010 census projected to 2020 with 2010 information only (fertility and mortality from the 2010 "
                      "census-year rates and WPP trends; rule 'none': no net migration), compared with the 2020 census; "
@@ -309,10 +471,45 @@ def build_report(results: Sequence[Result], figure_index: pd.DataFrame, figure_f
     checks = results[0].checks
     html_parts += ["<h2>规划数据一致性 Inconsistencies in the plan's figures</h2>", _table_html(checks)]
     md += ["## 规划数据一致性 Inconsistencies in the plan's figures", "", _table_md(checks), ""]
-    appendix_html, appendix_md = sources_appendix(results)
-    html_parts += appendix_html
-    md += appendix_md
-    html_parts.append("</body></html>")
+    sources_html, sources_md = sources_appendix(results)
+    return html_parts + sources_html + ["</section>"], md + sources_md
+
+
+def build_report(results: Sequence[Result], figure_index: pd.DataFrame, figure_folder: Path,
+                 out_folder: Path, ensembles: Sequence = ()) -> tuple[Path, Path]:
+    """Write ``report.html`` (self-contained, one page with a scenario and basis selector) and
+    ``report.md`` into ``out_folder``.
+
+    Order: the summary (generated from the gaps, Chinese first), the scenario comparison, the
+    official statistics beside the model (and what anchoring the baseline changed), the
+    scenarios (in HTML one at a time, chosen with the buttons; all in sequence in Markdown),
+    the figures across scenarios, then the appendix (provenance, estimates, backtest, the
+    plan's inconsistencies, sources).
+    """
+    title = "大理州“一老一小”供需缺口预测 Dali \"One Old, One Young\" capacity-and-gap review"
+    html_parts = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>大理州一老一小 Dali One Old One "
+                  f"Young — review report</title><style>{CSS}\n{NAV_CSS}</style></head><body>",
+                  "<h1>大理州“一老一小”供需缺口预测<br>Dali &ldquo;One Old, One Young&rdquo; capacity-and-gap review</h1>"]
+    md = [f"# {title}", ""]
+    for part_html, part_md in (summary_parts(results, ensembles), official_parts(results)):
+        html_parts += part_html
+        md += part_md
+    html_parts.append(navigator(results))
+    for result in results:
+        ensemble = next((e for e in ensembles if e.scenario.name == result.scenario.name), None)
+        part_html, part_md = scenario_parts(result, figure_index, figure_folder, ensemble)
+        html_parts += part_html
+        md += part_md
+    html_parts.append("<section id='all'><h2>全部情景 All scenarios</h2>")
+    md += ["## 全部情景 All scenarios", ""]
+    for name, caption in _figures_for(figure_index, "all"):
+        html_parts += [f"<h3>{html.escape(caption)}</h3>", _image_html(figure_folder / "all" / f"{name}.png")]
+        md += [f"### {caption}", "", f"![{name}](figures/all/{name}.png)", ""]
+    html_parts.append("</section>")
+    part_html, part_md = appendix_parts(results)
+    html_parts += part_html
+    md += part_md
+    html_parts.append(f"<script>{NAVIGATION_JS}</script></body></html>")
     page = "\n".join(html_parts) + "\n"
     page = page.replace("</style></head>", embedded_font_css(page) + "</style></head>", 1)
     html_path, md_path = out_folder / "report.html", out_folder / "report.md"

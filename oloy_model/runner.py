@@ -13,12 +13,14 @@ from pathlib import Path
 import pandas as pd
 
 from .official import comparison_table
-from .output import write_csv, write_folder_atomically, write_manifest, write_xlsx
+from .output import write_csv, write_folder_atomically, write_manifest
 from .population import regions
+from .render import Workers
 from .result import Result, run
 from .safe_names import child, name_key
 from .scenario import Scenario, _plain, load_scenario
 from .summary import summary_table
+from .workbook import readme_sheet, with_region_names, write_workbook
 
 UNITS = {"population": "persons", "age_0_2": "persons", "age_0_14": "persons", "age_15_59": "persons",
          "age_60plus": "persons", "age_65plus": "persons", "age_80plus": "persons", "births": "births per year",
@@ -46,13 +48,13 @@ def write_scenario_tables(result: Result, folder: Path) -> pd.DataFrame:
     projection = result.projection
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("population", "births", "deaths", "net_migration", "assumptions"):
-        write_csv(getattr(projection, name), folder / f"{name}.csv")
+        write_csv(with_region_names(getattr(projection, name)), folder / f"{name}.csv")
     for name in RESULT_TABLES:
-        write_csv(getattr(result, name), folder / f"{name}.csv")
+        write_csv(with_region_names(getattr(result, name)), folder / f"{name}.csv")
     if result.evaluation is not None:
-        write_csv(result.evaluation, folder / "evaluation.csv")
+        write_csv(with_region_names(result.evaluation), folder / "evaluation.csv")
     summary = summary_table(projection)
-    write_csv(summary, folder / "summary.csv")
+    write_csv(with_region_names(summary), folder / "summary.csv")
     resolved = {"name": projection.scenario.name, "content_hash": projection.scenario.content_hash,
                 "source": Path(projection.scenario.source).name, "values": _plain(dict(projection.scenario.values))}
     for key, value in resolved["values"].items():
@@ -63,13 +65,21 @@ def write_scenario_tables(result: Result, folder: Path) -> pd.DataFrame:
     return summary
 
 
+def _scenario_tables(index: int, folder: Path) -> pd.DataFrame:
+    """Write the tables of the run's ``index``-th result (on a worker, see :class:`render.Workers`)."""
+    from .render import subject
+
+    return write_scenario_tables(subject(("result", index)), folder)
+
+
 def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False, figures: bool = True,
                   draws: int = 0, seed: int = 1, progress: Callable[[str], None] | None = None,
-                  observations: Path | None = None) -> Path:
+                  observations: Path | None = None, svg: bool = False) -> Path:
     """Load, project and write every scenario; the folder appears only when all succeeded.
 
     ``observations``: a file of official figures (observations layout) added to the bundled
     ones: anchored scenarios re-anchor to them and every scenario is evaluated against them.
+    Figures are PNG (drawn once each, on every core); ``svg=True`` also writes each as SVG.
     """
     scenarios: list[Scenario] = [load_scenario(name) for name in names]  # validate all before any work
     if observations is not None:
@@ -85,37 +95,47 @@ def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False
     say = progress or (lambda message: print(message, file=sys.stderr))
 
     def fill(folder: Path) -> None:
-        summaries, results, ensembles = [], [], []
+        results, ensembles = [], []
         for index, scenario in enumerate(scenarios, start=1):
             start = time.perf_counter()
             say(f"[{index}/{len(scenarios)}] {scenario.name}: projecting ...")
-            result = run(scenario)
-            results.append(result)
-            summaries.append(write_scenario_tables(result, child(folder, scenario.name)))
+            results.append(run(scenario))
             if draws:
                 from .ensemble import simulate
 
                 say(f"[{index}/{len(scenarios)}] {scenario.name}: {draws} stochastic draws (seed {seed}) ...")
                 ensemble = simulate(scenario, draws=draws, seed=seed, progress=say)
                 ensembles.append(ensemble)
+                child(folder, scenario.name).mkdir(parents=True, exist_ok=True)
                 write_csv(ensemble.quantiles(), folder / scenario.name / "quantiles.csv")
                 write_csv(ensemble.gap_probabilities(), folder / scenario.name / "gap_probabilities.csv")
                 write_csv(ensemble.demand_quantiles(), folder / scenario.name / "demand_quantiles.csv")
             say(f"[{index}/{len(scenarios)}] {scenario.name}: done in {time.perf_counter() - start:.1f} s")
-        combined = pd.concat(summaries, ignore_index=True)
-        write_csv(combined, folder / "summary_all_scenarios.csv")
-        sheets, notes = workbook_sheets(results, combined)
-        if ensembles:
-            sheets["shortfall_probability"] = probability_sheet(ensembles)
-            notes["shortfall_probability"] = (f"Probability that demand exceeds capacity (and by more than the threshold), "
-                                              f"with gap quantiles [places]; {draws} draws, seed {seed}.")
-        write_xlsx(folder / "oloy_results.xlsx", sheets, notes=notes)
         if figures:
-            from .figures import write_figure_set
+            say(f"tables, workbook, figures and report for {len(results)} scenario(s) ...")
+            from .style import load_fonts
+
+            load_fonts()  # once, here: the workers inherit the loaded font (fork)
+        # Tables and figures on the worker processes; the workbook here meanwhile.
+        with Workers(results, ensembles) as pool:
+            tables = [pool.submit(_scenario_tables, i, child(folder, s.name)) for i, s in enumerate(scenarios)]
+            drawn = []
+            if figures:
+                from .figures import figure_jobs
+                from .render import figure_tasks, render
+
+                formats = ("png", "svg") if svg else ("png",)
+                tasks = figure_tasks(figure_jobs(results, ensembles), results, folder / "figures", formats)
+                drawn = [pool.submit(render, task) for task in tasks]
+            combined = pd.concat([future.result() for future in tables], ignore_index=True)
+            write_csv(with_region_names(combined), folder / "summary_all_scenarios.csv")
+            write_planner_workbook(folder, results, combined, ensembles, draws=draws, seed=seed)
+            rows = [future.result() for future in drawn]
+        if figures:
+            from .figures import write_figure_index
             from .report import build_report
 
-            say(f"figures and report for {len(results)} scenario(s) ...")
-            index = write_figure_set(results, folder / "figures", ensembles=ensembles)
+            index = write_figure_index(rows, folder / "figures")
             build_report(results, index, folder / "figures", folder, ensembles=ensembles)
         write_manifest(folder, scenarios=[{"name": s.name, "content_hash": s.content_hash,
                                            "source": Path(s.source).name} for s in scenarios],
@@ -124,34 +144,65 @@ def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False
     return write_folder_atomically(out, fill, force=force, say=say)
 
 
-WORKBOOK_YEARS = (2020, 2025, 2030, 2035, 2040, 2050)
+def write_planner_workbook(folder: Path, results: Sequence[Result], combined: pd.DataFrame, ensembles: Sequence = (),
+                           *, draws: int = 0, seed: int = 1) -> None:
+    """``oloy_results.xlsx`` (summary first, README of every column) and ``columns.csv``."""
+    sheets, notes = workbook_sheets(results, combined, ensembles)
+    if ensembles:
+        sheets["shortfall_probability"] = probability_sheet(ensembles)
+        notes["shortfall_probability"] = (f"Probability that demand exceeds capacity (and by more than the "
+                                          f"threshold), with gap quantiles [places]; {draws} draws, seed {seed}.")
+    sheets = {"summary": pd.DataFrame({"摘要 Summary": summary_lines(results, ensembles)})} | sheets
+    notes["summary"] = "摘要 The answer first, in sentences generated from the numbers (Chinese, then English)."
+    write_workbook(folder / "oloy_results.xlsx", sheets, notes)
+    write_csv(readme_sheet(sheets, notes), folder / "columns.csv")
 
 
-def workbook_sheets(results: Sequence[Result], combined: pd.DataFrame) -> tuple[dict, dict]:
-    """Planner sheets: gaps (selected years, wide), shortfalls, indicators, summary, checks."""
-    names = regions().set_index("region")["name_en"].to_dict() | {"532900": "Dali prefecture"}
+WORKBOOK_YEARS = tuple(range(2020, 2051, 5))
+NEXT_PLAN_YEARS = tuple(range(2026, 2031))  # the 15th five-year plan
+
+
+def gaps_side_by_side(gaps: pd.DataFrame, years=WORKBOOK_YEARS) -> pd.DataFrame:
+    """One row per scenario, region, service and basis; demand, capacity, gap and cost for each year."""
+    cell = gaps[gaps["year"].isin(years)].rename(columns={"cost_to_close_10k_yuan": "cost_to_close"})
+    keys = ["scenario", "region", "service", "basis"]
+    wide = cell.pivot_table(index=keys, columns="year", values=["demand", "capacity", "gap", "cost_to_close"],
+                            sort=False)
+    order = [(q, y) for y in years for q in ("demand", "capacity", "gap", "cost_to_close")]
+    wide = wide[order]
+    wide.columns = [f"{q}_{y}" + ("_10k_yuan" if q == "cost_to_close" else "") for q, y in order]
+    return wide.reset_index()
+
+
+def workbook_sheets(results: Sequence[Result], combined: pd.DataFrame, ensembles: Sequence = ()) -> tuple[dict, dict]:
+    """Planner sheets: summary, comparison, gaps (every fifth year, side by side), the next
+    plan's years, shortfalls, indicators, population summary, unit costs, plan checks."""
+    from .digest import county_digest, scenario_comparison
+
     gaps = pd.concat([r.gaps for r in results], ignore_index=True)
-    gaps = gaps[gaps["year"].isin(WORKBOOK_YEARS)]
-    gap_wide = gaps.pivot_table(index=["scenario", "region", "service", "basis"], columns="year", values="gap",
-                                sort=True).reset_index()
-    gap_wide.columns = [c if isinstance(c, str) else f"gap_{c} [places]" for c in gap_wide.columns]
-    gap_wide.insert(2, "county", gap_wide["region"].map(names))
     indicators = pd.concat([r.indicators for r in results], ignore_index=True)
-    indicators = indicators[indicators["year"].isin(WORKBOOK_YEARS)].assign(county=lambda t: t["region"].map(names))
-    shortfalls = pd.concat([r.shortfalls for r in results], ignore_index=True).assign(
-        county=lambda t: t["region"].map(names))
     sheets = {
-        "gaps": gap_wide,
-        "shortfalls": shortfalls,
-        "indicators": indicators,
+        "county_summary": county_digest(results, ensembles),
+        "scenario_comparison": scenario_comparison(results),
+        "gaps": gaps_side_by_side(gaps),
+        "next_plan_2026_2030": gaps[gaps["year"].isin(NEXT_PLAN_YEARS)].reset_index(drop=True),
+        "shortfalls": pd.concat([r.shortfalls for r in results], ignore_index=True),
+        "indicators": indicators[indicators["year"].isin(WORKBOOK_YEARS)].reset_index(drop=True),
         "population_summary": wide_summary(combined),
         "unit_costs": results[0].unit_costs,
         "plan_checks": results[0].checks,
         "official_statistics": pd.concat([comparison_table(r) for r in results], ignore_index=True),
     }
     notes = {
-        "gaps": "Gap = demand - capacity [beds or places]; positive = shortfall. Bases: norm (the plan's ratios) and "
-                "uptake (need x observed take-up / occupancy). 532900 = prefecture (county surpluses offset shortfalls).",
+        "county_summary": "县市一览 Per county and service, the first year short, the 2030 and 2035 gaps, the cost to "
+                          "close, the range over the scenarios run (and, with draws, the probability of a shortfall); the "
+                          "summary sheet's sentences are generated from these numbers.",
+        "scenario_comparison": "情景比较 The prefecture by scenario, service and basis: first year short, gaps, counties "
+                               "short in 2030 and the cost of closing the 2030 gap.",
+        "gaps": "Gap = demand - capacity [beds or places]; positive = shortfall (shaded). Demand, capacity, gap and cost "
+                "side by side for every fifth year 2020-2050. Bases: norm (the plan's ratios) and uptake (need x "
+                "observed take-up / occupancy). 532900 = prefecture (county surpluses offset shortfalls).",
+        "next_plan_2026_2030": "The next five-year plan's years (2026-2030), year by year.",
         "shortfalls": "First year demand exceeds capacity, place-years short (sum of positive gaps), peak gap.",
         "indicators": "The plan's indicators by year: value, 2020 value, 2025 target and whether it is met.",
         "population_summary": "Population by age band [persons] and births, deaths, net migration [per year] by "
@@ -165,11 +216,18 @@ def workbook_sheets(results: Sequence[Result], combined: pd.DataFrame) -> tuple[
     return sheets, notes
 
 
+def summary_lines(results: Sequence[Result], ensembles: Sequence = ()) -> list[str]:
+    """The summary sheet's lines: the generated sentences, then the norm/uptake reading."""
+    from .digest import BASIS_READING, county_digest, reference_result, scenario_comparison, summary_sentences
+
+    sentences = summary_sentences(county_digest(results, ensembles), scenario_comparison(results),
+                                  reference_result(results).scenario.name)
+    return [line for pair in sentences + BASIS_READING for line in pair]
+
+
 def probability_sheet(ensembles) -> pd.DataFrame:
-    names = regions().set_index("region")["name_en"].to_dict() | {"532900": "Dali prefecture"}
     table = pd.concat([e.gap_probabilities() for e in ensembles], ignore_index=True)
-    table = table[table["year"].isin(WORKBOOK_YEARS)]
-    return table.assign(county=table["region"].map(names))
+    return table[table["year"].isin(WORKBOOK_YEARS)].reset_index(drop=True)
 
 
 def raise_duplicate(scenario: Scenario, other: str) -> None:

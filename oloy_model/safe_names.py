@@ -32,7 +32,7 @@ FORBIDDEN_CATEGORIES = {"Cc": "a control character", "Cf": "a format character",
 FORMULA_STARTS = "=+-@"
 # Files and folders the run writes next to the scenario folders (top level and figures/).
 RESERVED = frozenset({"manifest.json", "oloy_results.xlsx", "summary_all_scenarios.csv", "report.html",
-                      "report.md", "figures", "all", "index.csv"})
+                      "report.md", "figures", "all", "index.csv", "columns.csv"})
 WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
                              *(f"lpt{i}" for i in range(10))})
 RULE = (f"a file name of 1 to {MAX_CHARACTERS} characters (at most {MAX_BYTES} bytes in UTF-8), Chinese allowed, "

@@ -73,7 +73,7 @@ def test_memory_budget_and_maxima():
     assert ens.max_draws() == ens.MAX_DRAWS == 100_000  # 2020-2050, 12 counties
     assert ens.max_draws(81) == ens.KEPT_BYTES // ((81 * 13 * 7 + 2) * 8) == 38_993  # horizon 2100
     assert ens.max_draws(keep_cells=True) == ens.KEPT_BYTES // ((31 * 13 * 7 + 2) * 8 + 31 * 12 * 202 * 8) == 3_687
-    help_text = build_parser()._subparsers._group_actions[0].choices["run"].format_help()
+    help_text = " ".join(build_parser()._subparsers._group_actions[0].choices["run"].format_help().split())
     assert f"{ens.MAX_DRAWS:,}" in help_text and f"{ens.MEMORY_BOUND / 2**30:.0f} GiB" in help_text
 
 

@@ -91,3 +91,69 @@ def test_cjk_font_is_available():
 
     found = font_manager.findfont(font_manager.FontProperties(family=name), fallback_to_default=False)
     assert found.endswith("NotoSansCJKsc-Regular.otf")
+
+
+def test_gap_heatmaps_share_one_scale_per_quantity_and_show_rates(results):
+    figure, data = figures.gap_heatmaps(results[0], "elderly_beds")
+    images = [ax.images[0] for ax in figure.axes if ax.images]
+    assert len(images) == 4
+    absolute, rates = images[:2], images[2:]
+    for pair, column in ((absolute, "gap"), (rates, "gap_per_1000")):
+        assert pair[0].norm.vmax == pair[1].norm.vmax == pytest.approx(data[column].abs().max())
+        assert pair[0].norm.vmin == pair[1].norm.vmin == -pair[0].norm.vmax
+    pop = results[0].projection.population
+    old = pop[pop["age"] >= 60].groupby(["region", "year"], observed=True)["population"].sum()
+    row = data[(data.basis == "norm") & (data.year == 2030)].iloc[0]
+    assert row["gap_per_1000"] == pytest.approx(1000 * row["gap"] / old.loc[(row["region"], 2030)])
+    expected = data[data.basis == "uptake"].pivot_table(index="region", columns="year", values="gap_per_1000")
+    np.testing.assert_allclose(np.asarray(rates[1].get_array()), expected.to_numpy())
+    labels = [ax.get_ylabel() for ax in figure.axes if not ax.images]  # the colour bars
+    assert len(labels) == 2 and "床位 beds" in labels[0] and "per 1,000 aged 60+" in labels[1]
+
+
+def test_capacity_figure_marks_estimated_years_and_no_additions(results):
+    figure, _ = figures.capacity_vs_demand(results[0], "nursing_beds")
+    assert [ax.get_legend() for ax in figure.axes] == [None] * 12 and len(figure.legends) == 1
+    labels = [t.get_text() for t in figure.legends[0].get_texts()]
+    assert plotting.ESTIMATED_LABEL in labels and plotting.NO_ADDITIONS_LABEL in labels
+    for ax in figure.axes:
+        spans = [p for p in ax.patches if p.get_label() == plotting.ESTIMATED_LABEL]
+        assert len(spans) == 1 and spans[0].get_x() == 2020 and spans[0].get_width() == 5
+    assert "床位 beds" in figure.get_supylabel()
+
+
+@pytest.fixture(scope="module")
+def drawn(results):
+    """The baseline's figure set, laid out (Agg canvas) so extents are known."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    items = figures.figure_set(results[:1])
+    for _, _, figure, _ in items:
+        FigureCanvasAgg(figure)
+        with style.figure_style():
+            figure.draw_without_rendering()
+    return items
+
+
+@pytest.mark.parametrize("recipe", ["older_population", "births_and_young", "pyramid_counties",
+                                    "capacity_vs_demand_childcare_places"])
+def test_multi_panel_figures_have_one_legend_outside_the_panels(drawn, recipe):
+    figure = next(figure for _, name, figure, _ in drawn if name == recipe)
+    assert len(figure.legends) == 1 and all(ax.get_legend() is None for ax in figure.axes)
+    panels = [ax for ax in figure.axes if ax.get_visible()]
+    legend_top = figure.legends[0].get_window_extent(figure.canvas.get_renderer()).y1
+    assert all(legend_top <= ax.get_window_extent().y0 + 1 for ax in panels)  # below every panel
+
+
+def test_every_panel_axis_has_a_label_with_units(drawn):
+    for _, name, figure, _ in drawn:
+        for ax in figure.axes:
+            if ax.get_label() == "<colorbar>":
+                assert ax.get_ylabel(), (name, "colour bar")
+                continue
+            ticks = [t.get_text() for t in ax.get_yticklabels()]
+            counties = bool(ticks) and set(ticks) <= set(figures.county_names().values())
+            assert ax.get_ylabel() or figure.get_supylabel() or counties or not ax.get_subplotspec().is_first_col(), \
+                (name, ax.get_title())
+            bottom = ax.get_subplotspec().is_last_row() if ax.get_subplotspec() else True
+            assert ax.get_xlabel() or not bottom, name
