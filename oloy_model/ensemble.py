@@ -22,6 +22,7 @@ import pandas as pd
 
 from . import ccmpp, estimates, mortality, stochastic
 from .errors import OloyInputError
+from .hierarchy import area_code
 from .lifetable import life_table
 from .migration import at_risk
 from .population import SEXES
@@ -34,7 +35,6 @@ STAT_NAMES = ("population", "age_0_2", "age_60plus", "age_80plus", "care_need", 
 QUANTITIES = ("population", "age_0_2", "age_60plus", "age_80plus", "births")
 SERVICES = ("elderly_beds", "nursing_beds", "childcare_places")
 BASES = ("norm", "uptake")
-PREFECTURE = "532900"
 E0_GRID = np.linspace(-1.2, 1.2, 97)  # Brass alphas spanning about +-10 years of e0
 
 # Memory (measured with benchmarks/bench_ensemble_memory.py; docs/robustness.md, Memory).
@@ -56,7 +56,8 @@ class Ensemble:
         The deterministic run (capacity, ledger, deterministic gaps) the draws are set against.
     seed, draws : int
     regions : list[str]
-        The counties, then ``532900`` (prefecture = sum of counties in every draw).
+        The counties, then the prefecture (:func:`~oloy_model.hierarchy.area_code`; the sum of
+        the counties in every draw).
     years : ndarray
     stats : ndarray, shape (draws, years, regions + 1, len(STAT_NAMES))
     uptake_noise : ndarray, shape (draws, 2)
@@ -339,7 +340,7 @@ def simulate(scenario: Scenario | str, draws: int = 1000, seed: int = 1, *, keep
         uptake_noise[start:stop] = noise["uptake"]
         if progress and (stop == draws or stop // report_every > start // report_every):
             progress(f"  draws: {stop:,}/{draws:,} done")
-    return Ensemble(scenario, result, seed, draws, list(inputs.codes) + [PREFECTURE], years, stats, uptake_noise,
+    return Ensemble(scenario, result, seed, draws, list(inputs.codes) + [area_code()], years, stats, uptake_noise,
                     p, cells)
 
 

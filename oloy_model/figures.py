@@ -15,17 +15,18 @@ from matplotlib.figure import Figure
 
 from . import __version__
 from . import plotting as pl
+from .hierarchy import area_code
 from .population import regions
 from .resources import data_checksum
 from .result import Result
 from .safe_names import child
-from .style import figure_style, save_figure
+from .style import figure_style, grid_rows, save_figure, small_multiples
 from .summary import band_totals
 
 SERVICE_LABELS = {"elderly_beds": "养老床位 Elderly-care beds", "nursing_beds": "护理型床位 Nursing-type beds",
                   "childcare_places": "托位 Childcare places (under 3)"}
 BASIS_LABELS = {"norm": "规划标准 plan norm", "uptake": "实际利用 observed uptake"}
-PREFECTURE = "532900"
+PREFECTURE = area_code()
 
 
 def county_names(language: str = "zh") -> dict[str, str]:
@@ -56,8 +57,9 @@ def pyramid_counties(result: Result, years: Sequence[int] = (2020, 2035)) -> tup
     data = pop[pop["year"].isin(years)][["region", "year", "sex", "age", "population"]].reset_index(drop=True)
     names = county_names()
     with figure_style():
-        figure = _new_figure(11, 11)
-        axes = figure.subplots(4, 3, sharex=True, sharey=True)
+        panels = data["region"].nunique()
+        figure = _new_figure(11, 11 * grid_rows(panels) / 4)  # 11 inches for 4 rows (12 counties)
+        axes = small_multiples(figure, panels, sharex=True, sharey=True)
         for ax, (region, cell) in zip(axes.flat, data.groupby("region", sort=True)):
             pl.pyramid(cell, ax)
             ax.set_title(f"{names[region]} {region}")
@@ -159,8 +161,9 @@ def capacity_vs_demand(result: Result, service: str) -> tuple[Figure, pd.DataFra
         ["region", "year", "basis", "demand", "capacity"]].reset_index(drop=True)
     names = county_names()
     with figure_style():
-        figure = _new_figure(11, 10)
-        axes = figure.subplots(4, 3, sharex=True)
+        panels = data["region"].nunique()
+        figure = _new_figure(11, 10 * grid_rows(panels) / 4)  # 10 inches for 4 rows (12 counties)
+        axes = small_multiples(figure, panels, sharex=True)
         for ax, (region, cell) in zip(axes.flat, data.groupby("region", sort=True)):
             pl.capacity_vs_demand(cell, ax, title=f"{names[region]} {region}")
         axes.flat[0].legend(loc="upper left")

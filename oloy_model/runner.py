@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .hierarchy import area_code
 from .official import comparison_table
 from .output import write_csv, write_folder_atomically, write_manifest, write_xlsx
 from .population import regions
@@ -28,7 +29,7 @@ UNITS = {"population": "persons", "age_0_2": "persons", "age_0_14": "persons", "
 def wide_summary(summaries: pd.DataFrame) -> pd.DataFrame:
     """Planner view: one row per scenario, region and quantity; one column per year."""
     names = regions().set_index("region")[["name_en", "name_zh"]]
-    names.loc["532900"] = ["Dali prefecture", "大理白族自治州"]
+    names.loc[area_code()] = ["Dali prefecture", "大理白族自治州"]
     wide = summaries.pivot_table(index=["scenario", "region", "quantity"], columns="year", values="value",
                                  observed=True, sort=True).reset_index()
     wide.columns = [str(c) for c in wide.columns]
@@ -129,7 +130,7 @@ WORKBOOK_YEARS = (2020, 2025, 2030, 2035, 2040, 2050)
 
 def workbook_sheets(results: Sequence[Result], combined: pd.DataFrame) -> tuple[dict, dict]:
     """Planner sheets: gaps (selected years, wide), shortfalls, indicators, summary, checks."""
-    names = regions().set_index("region")["name_en"].to_dict() | {"532900": "Dali prefecture"}
+    names = regions().set_index("region")["name_en"].to_dict() | {area_code(): "Dali prefecture"}
     gaps = pd.concat([r.gaps for r in results], ignore_index=True)
     gaps = gaps[gaps["year"].isin(WORKBOOK_YEARS)]
     gap_wide = gaps.pivot_table(index=["scenario", "region", "service", "basis"], columns="year", values="gap",
@@ -151,7 +152,7 @@ def workbook_sheets(results: Sequence[Result], combined: pd.DataFrame) -> tuple[
     }
     notes = {
         "gaps": "Gap = demand - capacity [beds or places]; positive = shortfall. Bases: norm (the plan's ratios) and "
-                "uptake (need x observed take-up / occupancy). 532900 = prefecture (county surpluses offset shortfalls).",
+                f"uptake (need x observed take-up / occupancy). {area_code()} = prefecture (county surpluses offset shortfalls).",
         "shortfalls": "First year demand exceeds capacity, place-years short (sum of positive gaps), peak gap.",
         "indicators": "The plan's indicators by year: value, 2020 value, 2025 target and whether it is met.",
         "population_summary": "Population by age band [persons] and births, deaths, net migration [per year] by "
@@ -166,7 +167,7 @@ def workbook_sheets(results: Sequence[Result], combined: pd.DataFrame) -> tuple[
 
 
 def probability_sheet(ensembles) -> pd.DataFrame:
-    names = regions().set_index("region")["name_en"].to_dict() | {"532900": "Dali prefecture"}
+    names = regions().set_index("region")["name_en"].to_dict() | {area_code(): "Dali prefecture"}
     table = pd.concat([e.gap_probabilities() for e in ensembles], ignore_index=True)
     table = table[table["year"].isin(WORKBOOK_YEARS)]
     return table.assign(county=table["region"].map(names))

@@ -138,6 +138,7 @@ def test_bad_draws_is_a_clear_error():
         om.simulate("baseline", draws=0)
 
 
+@pytest.mark.slow  # three CLI runs
 def test_cli_draws_same_seed_same_bytes(tmp_path):
     from oloy_model.cli import main
 
