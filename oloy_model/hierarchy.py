@@ -42,8 +42,8 @@ def _hierarchy() -> tuple[tuple[str, str, str], ...]:
                              "(division codes with a common prefecture or province)")
     root = chains[leaves[0]][min(chains[leaves[0]].index(code) for code in common)]
     levels = read_bundled(LEVELS_FILE).drop_duplicates("region").set_index("region")["level"].astype(str)
-    rows = [(root, "")] + sorted({(code, parent_code(code)) for chain in chains.values()
-                                  for code in chain[:chain.index(root)]} | {(leaf, parent_code(leaf)) for leaf in leaves})
+    below_root = {code for chain in chains.values() for code in chain[:chain.index(root)]} | set(leaves)
+    rows = [(root, "")] + sorted((code, parent_code(code)) for code in below_root)
     missing = [code for code, _ in rows if code not in levels.index]
     if missing:
         raise OloyInputError(f"{LEVELS_FILE}: column 'region' lacks {missing}; expected every region of the area")

@@ -31,7 +31,7 @@ def test_zero_variance_equals_the_deterministic_projection_exactly():
         for s, service in enumerate(SERVICES):
             for b, basis in enumerate(BASES):
                 expected = gaps[(region, service, basis)].reindex(ensemble.years).to_numpy()
-                np.testing.assert_allclose(ensemble.gap_draws[:, :, r, s, b], np.broadcast_to(expected, (3, expected.size)),
+                np.testing.assert_allclose(ensemble.gap_draws[:, :, r, s, b], np.tile(expected, (3, 1)),
                                            rtol=1e-12, atol=1e-9, err_msg=f"{region} {service} {basis}")
     _assert_bands_equal(ensemble, result.projection)
 
@@ -51,6 +51,7 @@ def _assert_bands_equal(ensemble, projection) -> None:
             np.testing.assert_allclose(ensemble.stats[draw, :, :, k], table.to_numpy(), rtol=1e-12, err_msg=name)
 
 
+@pytest.mark.slow  # 1,200 more draws (chunk independence is also in test_ensemble_bounds)
 def test_same_seed_same_numbers_different_seed_different(ensemble):
     again = om.simulate("baseline", draws=1000, seed=7, chunk_size=400)
     np.testing.assert_array_equal(again.stats, ensemble.stats)

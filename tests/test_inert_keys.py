@@ -135,9 +135,8 @@ PLAN_STRESS = {"demand.elderly_beds_per_1000_2035": 45.0, "demand.nursing_share_
 UNSTRESSED_PLAN_KEYS = ("plan.childcare_places_per_bed",)
 
 
-# plan.* keys solve the build-schedule MILP for every value: slow (31 s of 66 s).
-@pytest.mark.parametrize("name", [pytest.param(k, marks=pytest.mark.slow) if k.startswith("plan.") else k
-                                  for k in SCENARIO_KEYS])
+@pytest.mark.slow  # a projection (plan.* keys: a build-schedule MILP) per key and value: about 65 s
+@pytest.mark.parametrize("name", SCENARIO_KEYS)
 def test_every_numeric_key_acts_or_is_documented_inert(base, name):
     stressed = name.startswith("plan.") and name not in UNSTRESSED_PLAN_KEYS
     check_key(base.with_values(PLAN_STRESS) if stressed else base, name, SCHEMA[name])

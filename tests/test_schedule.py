@@ -155,6 +155,7 @@ def test_previous_plan_check_lists_the_plans_additions(next_plan):
     assert (table["required"] >= 0).all()
 
 
+@pytest.mark.slow  # two ensembles and their schedules
 def test_ensemble_rule_holds_in_its_own_draws_and_is_reproducible():
     scenario = om.load_scenario("next_plan").with_values({"plan.risk": 0.1})
     ensemble = om.simulate(scenario, draws=40, seed=7)
