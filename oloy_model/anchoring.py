@@ -44,7 +44,8 @@ import pandas as pd
 from scipy.optimize import least_squares
 
 from .errors import DemographicWarning
-from .observations import PREFECTURE, ArrayMatcher, bundled_observations, combine, comparable, load_observations
+from .hierarchy import area_code
+from .observations import ArrayMatcher, bundled_observations, combine, comparable, load_observations
 from .schema import SCHEMA
 
 # Documented tolerances [percent] within which an anchored scenario reproduces an observation:
@@ -57,7 +58,7 @@ COUNTY_SCALE_BOUNDS = (SCHEMA["migration.county_scale"].minimum, SCHEMA["migrati
 
 def tolerance_pct(region: str) -> float:
     """Documented tolerance [percent] for a population observation of ``region``."""
-    return TOLERANCE_PCT["prefecture" if region == PREFECTURE else "county"]
+    return TOLERANCE_PCT["prefecture" if region == area_code() else "county"]
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ def migration_groups(codes: list[str], observations: pd.DataFrame, net: np.ndarr
     for code in own:
         columns.append(np.array([c == code for c in codes], dtype=float))
         labels.append(code)
-    if (informative["region"] == PREFECTURE).any():
+    if (informative["region"] == area_code()).any():
         rest = np.array([c not in own and n < 0 for c, n in zip(codes, net)], dtype=float)
         if rest.any():
             columns.append(rest)

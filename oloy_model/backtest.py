@@ -26,6 +26,7 @@ from scipy.optimize import brentq
 
 from . import ccmpp, estimates, fertility, mortality
 from . import measures as ev
+from .hierarchy import area_code
 from .population import base_population, census_age_groups
 from .resources import read_bundled
 
@@ -37,7 +38,7 @@ BANDS = {"total": (0, 100), "0-14": (0, 14), "15-59": (15, 59), "60+": (60, 100)
 def _crude_death_rate() -> float:
     """Dali's 2010 census-year crude death rate [deaths per person-year]."""
     table = read_bundled("census6/indicators.csv")
-    row = table[(table["region"] == "532900") & (table["indicator"] == "crude_death_rate")]
+    row = table[(table["region"] == area_code()) & (table["indicator"] == "crude_death_rate")]
     return float(row["value"].iloc[0]) / 1000.0
 
 
@@ -71,9 +72,9 @@ def project_2010_to_2020(rule: str = "none") -> tuple[list[str], np.ndarray]:
     survival = ccmpp.survival_from_mx(mortality.mortality_schedule(tuple(int(y) for y in years),
                                                                    tuple(map(tuple, np.round(e0, 10)))))
     table = estimates.fertility_estimates()
-    ratio = float(table.query("census_year == 2010 and region == '532900' and years_before == 1")["ratio_to_china"].iloc[0])
+    ratio = float(table.query(f"census_year == 2010 and region == '{area_code()}' and years_before == 1")["ratio_to_china"].iloc[0])
     wide = table[table.census_year == BASE].pivot(index="years_before", columns="region", values="tfr")
-    multipliers = wide.drop(columns="532900").div(wide["532900"], axis=0).mean(axis=0).reindex(codes).to_numpy()
+    multipliers = wide.drop(columns=area_code()).div(wide[area_code()], axis=0).mean(axis=0).reindex(codes).to_numpy()
     tfr = ratio * fertility.wpp_tfr(years)[:, None] * multipliers[None, :]
     schedule = fertility.age_schedule(BASE)
     srb = estimates.census_srb(BASE)
@@ -94,7 +95,7 @@ def backtest(rules: tuple[str, ...] = RULES) -> dict[str, pd.DataFrame]:
     -------
     dict
         ``errors``: [rule, region, band, projected, observed, error, pe, ape] for each county
-        and the prefecture (532900) and the bands total, 0-14, 15-59, 60+, 65+;
+        and the prefecture and the bands total, 0-14, 15-59, 60+, 65+;
         ``measures``: the evaluation measures by rule and band (counties only);
         ``assumptions``: the stated inputs (e0 2010 by sex, TFR ratio, SRB).
     """
@@ -106,14 +107,14 @@ def backtest(rules: tuple[str, ...] = RULES) -> dict[str, pd.DataFrame]:
             mine = projected[..., low:high + 1].sum(axis=(-2, -1))
             observed = (census[census["age_start"].between(low, high)].groupby("region")["population"].sum()
                         .reindex(codes).to_numpy(float))
-            frame = pd.DataFrame({"rule": rule, "region": codes + ["532900"], "band": band})
+            frame = pd.DataFrame({"rule": rule, "region": codes + [area_code()], "band": band})
             frame = pd.concat([frame, ev.errors(np.append(mine, mine.sum()), np.append(observed, observed.sum()))], axis=1)
             parts.append(frame)
     errors = pd.concat(parts, ignore_index=True)
-    measures = ev.summarise(errors[errors["region"] != "532900"], by=("rule", "band"))
+    measures = ev.summarise(errors[errors["region"] != area_code()], by=("rule", "band"))
     female, male = e0_2010()
     table = estimates.fertility_estimates()
-    ratio = float(table.query("census_year == 2010 and region == '532900' and years_before == 1")["ratio_to_china"].iloc[0])
+    ratio = float(table.query(f"census_year == 2010 and region == '{area_code()}' and years_before == 1")["ratio_to_china"].iloc[0])
     assumptions = pd.DataFrame({
         "assumption": ["e0 female 2010", "e0 male 2010", "TFR ratio to WPP China (2010 census)", "SRB (2010 census, 0-4)",
                        "crude death rate 2010 (census year)"],

@@ -13,6 +13,7 @@ from .errors import DemographicWarning, OloyInputError
 
 
 def _summary(args: argparse.Namespace) -> int:
+    from .hierarchy import area_code
     from .population import base_population, regions
 
     pop = base_population(year=args.year, method=args.method, open_age_method=args.open_age_method)
@@ -22,9 +23,9 @@ def _summary(args: argparse.Namespace) -> int:
     wide["total"] = wide.sum(axis=1)
     wide["share_60plus_%"] = 100 * wide["60+"] / wide["total"]
     wide.index = [f"{code} {names[code]}" for code in wide.index]
-    wide.loc["532900 Dali prefecture"] = wide.sum(numeric_only=True)
-    wide.loc["532900 Dali prefecture", "share_60plus_%"] = (
-        100 * wide.loc["532900 Dali prefecture", "60+"] / wide.loc["532900 Dali prefecture", "total"])
+    total = f"{area_code()} Dali prefecture"
+    wide.loc[total] = wide.sum(numeric_only=True)
+    wide.loc[total, "share_60plus_%"] = 100 * wide.loc[total, "60+"] / wide.loc[total, "total"]
     print(f"oloy_model {__version__}: base population {args.year}-11-01 "
           f"(single years by {args.method!r}, 85+ split by {args.open_age_method!r})")
     print(wide.round({"share_60plus_%": 2}).to_string(float_format=lambda v: f"{v:,.2f}" if v < 100 else f"{v:,.0f}"))

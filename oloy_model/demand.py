@@ -74,6 +74,54 @@ def calibrate_care_need(population_by_age: np.ndarray, target_share: float, *, s
     return brentq(gap, 1e-9, cap, xtol=1e-14)
 
 
+def norm_from_totals(old: np.ndarray, everyone: np.ndarray, elderly_per_1000: np.ndarray, nursing_share: np.ndarray,
+                     childcare_per_1000: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Demand on the plan's norms from population totals (any shape; arrays broadcast).
+
+    Parameters
+    ----------
+    old, everyone : array [persons]
+        Residents aged 60+ and all residents.
+    elderly_per_1000 : array [beds per 1,000 aged 60+]
+    nursing_share : array [-]
+        Nursing-type beds as a share of elderly beds.
+    childcare_per_1000 : array [places per 1,000 residents]
+
+    Returns
+    -------
+    elderly_beds, nursing_beds, childcare_places : arrays [beds, beds, places]
+
+    The one place of the norm formulas: the tidy path (:func:`norm_demand`) and the draws
+    (:func:`oloy_model.ensemble.Ensemble.gap_draws`) both call it.
+    """
+    elderly = old / 1000.0 * elderly_per_1000
+    return elderly, elderly * nursing_share, everyone / 1000.0 * childcare_per_1000
+
+
+def uptake_from_totals(residents: np.ndarray, enrolled: np.ndarray, *, nursing_share_of_residents: float,
+                       elderly_occupancy: float,
+                       childcare_occupancy: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Demand from need and take-up, from totals (any shape; arrays broadcast).
+
+    Parameters
+    ----------
+    residents : array [persons]
+        Institutional residents: persons in need x take-up, summed over ages.
+    enrolled : array [children]
+        Children 0-2 x enrolment propensity, summed over ages.
+    nursing_share_of_residents : float [-]
+    elderly_occupancy, childcare_occupancy : float [residents per bed, children per place]
+
+    Returns
+    -------
+    elderly_beds, nursing_beds, childcare_places : arrays [beds, beds, places]
+
+    The one place of the uptake formulas (see :func:`norm_from_totals`).
+    """
+    return (residents / elderly_occupancy, residents * nursing_share_of_residents / elderly_occupancy,
+            enrolled / childcare_occupancy)
+
+
 def age_band(population: pd.DataFrame, low: int, high: int = 100) -> pd.DataFrame:
     """Persons aged ``low..high`` by scenario, region and year."""
     cell = population[population["age"].between(low, high)]
@@ -96,11 +144,12 @@ def norm_demand(population: pd.DataFrame, paths: Mapping[str, Mapping[int, float
     """
     old = age_band(population, 60)
     everyone = age_band(population, 0)
-    elderly = old.assign(demand=old["population"] / 1000.0 * ratio_path(old["year"], paths["elderly_beds_per_1000_60plus"]))
-    nursing = elderly.assign(demand=elderly["demand"] * ratio_path(elderly["year"], paths["nursing_share"]))
-    childcare = everyone.assign(
-        demand=everyone["population"] / 1000.0 * ratio_path(everyone["year"], paths["childcare_places_per_1000"]))
-    return _stack({"elderly_beds": elderly, "nursing_beds": nursing, "childcare_places": childcare}, "norm")
+    elderly, nursing, childcare = norm_from_totals(
+        old["population"].to_numpy(), everyone["population"].to_numpy(),
+        ratio_path(old["year"], paths["elderly_beds_per_1000_60plus"]), ratio_path(old["year"], paths["nursing_share"]),
+        ratio_path(everyone["year"], paths["childcare_places_per_1000"]))
+    return _stack({"elderly_beds": old.assign(demand=elderly), "nursing_beds": old.assign(demand=nursing),
+                   "childcare_places": everyone.assign(demand=childcare)}, "norm")
 
 
 def uptake_demand(population: pd.DataFrame, *, care_need: np.ndarray, institutional_takeup: float,
@@ -129,13 +178,15 @@ def uptake_demand(population: pd.DataFrame, *, care_need: np.ndarray, institutio
     need = care_need[ages] * population["population"].to_numpy()
     residents = population.assign(population=need * institutional_takeup)
     residents = residents.groupby(["scenario", "region", "year"], as_index=False, observed=True)["population"].sum()
-    elderly = residents.assign(demand=residents["population"] / elderly_occupancy)
-    nursing = residents.assign(demand=residents["population"] * nursing_share_of_residents / elderly_occupancy)
     young = population[population["age"] <= 2]
     children = young.assign(population=young["population"].to_numpy() * np.asarray(enrolment)[young["age"].to_numpy()])
     children = children.groupby(["scenario", "region", "year"], as_index=False, observed=True)["population"].sum()
-    childcare = children.assign(demand=children["population"] / childcare_occupancy)
-    return _stack({"elderly_beds": elderly, "nursing_beds": nursing, "childcare_places": childcare}, "uptake")
+    elderly, nursing, childcare = uptake_from_totals(
+        residents["population"].to_numpy(), children["population"].to_numpy(),
+        nursing_share_of_residents=nursing_share_of_residents, elderly_occupancy=elderly_occupancy,
+        childcare_occupancy=childcare_occupancy)
+    return _stack({"elderly_beds": residents.assign(demand=elderly), "nursing_beds": residents.assign(demand=nursing),
+                   "childcare_places": children.assign(demand=childcare)}, "uptake")
 
 
 def enrolment_by_age(level: float, shape: np.ndarray, children: np.ndarray) -> np.ndarray:

@@ -3,7 +3,7 @@
 Built only from ``Result.gaps`` and ``Result.shortfalls`` (and, with draws, the ensembles'
 shortfall probabilities), so every figure in the summary is the model's own. The report
 (:mod:`oloy_model.report`) and the workbook open with these tables and sentences; Chinese first.
-The sentences use the prefecture (532900) of the *baseline* scenario (the first result when no
+The sentences use the area total (the prefecture) of the *baseline* scenario (the first result when no
 scenario is named ``baseline``) and the range over every scenario of the run.
 """
 from __future__ import annotations
@@ -13,10 +13,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .hierarchy import area_code
 from .population import regions
 from .result import Result
 
-PREFECTURE = "532900"
+PREFECTURE = area_code()  # the modelled area (the prefecture), from the data
 YEARS = (2030, 2035)  # the next plan's end (15th five-year plan, 2026-2030) and the plan's horizon
 SHORT = 0.5  # places: a gap above this is a shortfall (as in ``gaps.shortfall_summary``)
 SERVICES = {"elderly_beds": ("养老床位", "elderly-care beds"), "nursing_beds": ("护理型床位", "nursing-type beds"),
@@ -28,7 +29,7 @@ DIGEST_COLUMNS = ["region", "region_name_zh", "region_name_en", "service", "basi
 
 
 def region_names() -> pd.DataFrame:
-    """``[region, region_name_zh, region_name_en]`` for the counties and the prefecture (532900)."""
+    """``[region, region_name_zh, region_name_en]`` for the counties and the area total (the prefecture)."""
     table = regions()[["region", "name_zh", "name_en"]].rename(
         columns={"name_zh": "region_name_zh", "name_en": "region_name_en"})
     prefecture = pd.DataFrame({"region": [PREFECTURE], "region_name_zh": ["大理州"],

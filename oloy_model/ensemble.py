@@ -22,19 +22,17 @@ import pandas as pd
 
 from . import ccmpp, estimates, mortality, stochastic
 from .errors import OloyInputError
+from .hierarchy import area_code
 from .lifetable import life_table
 from .migration import at_risk
 from .population import SEXES
 from .projection import Inputs, build_inputs
 from .result import Result, norm_paths, run, uptake_parameters
-from .demand import ratio_path
+from .demand import BASES, SERVICES, norm_from_totals, ratio_path, uptake_from_totals
 from .scenario import Scenario, load_scenario
 
 STAT_NAMES = ("population", "age_0_2", "age_60plus", "age_80plus", "care_need", "enrolled", "births")
 QUANTITIES = ("population", "age_0_2", "age_60plus", "age_80plus", "births")
-SERVICES = ("elderly_beds", "nursing_beds", "childcare_places")
-BASES = ("norm", "uptake")
-PREFECTURE = "532900"
 E0_GRID = np.linspace(-1.2, 1.2, 97)  # Brass alphas spanning about +-10 years of e0
 
 # Memory (measured with benchmarks/bench_ensemble_memory.py; docs/robustness.md, Memory).
@@ -56,7 +54,8 @@ class Ensemble:
         The deterministic run (capacity, ledger, deterministic gaps) the draws are set against.
     seed, draws : int
     regions : list[str]
-        The counties, then ``532900`` (prefecture = sum of counties in every draw).
+        The counties, then the prefecture (:func:`~oloy_model.hierarchy.area_code`; the sum of
+        the counties in every draw).
     years : ndarray
     stats : ndarray, shape (draws, years, regions + 1, len(STAT_NAMES))
     uptake_noise : ndarray, shape (draws, 2)
@@ -339,7 +338,7 @@ def simulate(scenario: Scenario | str, draws: int = 1000, seed: int = 1, *, keep
         uptake_noise[start:stop] = noise["uptake"]
         if progress and (stop == draws or stop // report_every > start // report_every):
             progress(f"  draws: {stop:,}/{draws:,} done")
-    return Ensemble(scenario, result, seed, draws, list(inputs.codes) + [PREFECTURE], years, stats, uptake_noise,
+    return Ensemble(scenario, result, seed, draws, list(inputs.codes) + [area_code()], years, stats, uptake_noise,
                     p, cells)
 
 
@@ -431,13 +430,16 @@ def _gaps(stats: np.ndarray, years: np.ndarray, cap: np.ndarray, scenario: Scena
     child_ratio = ratio_path(years, paths["childcare_places_per_1000"])[None, :, None]
     takeup = uptake["institutional_takeup"] * np.exp(uptake_noise[:, 0])[:, None, None]
     enrol = np.exp(uptake_noise[:, 1])[:, None, None]
-    residents = stats[..., col["care_need"]] * takeup
-    demand = np.empty(stats.shape[:3] + (3, 2))
-    demand[..., 0, 0] = stats[..., col["age_60plus"]] / 1000.0 * elderly_ratio
-    demand[..., 1, 0] = demand[..., 0, 0] * nursing_share
-    demand[..., 2, 0] = stats[..., col["population"]] / 1000.0 * child_ratio
-    demand[..., 0, 1] = residents / uptake["elderly_occupancy"]
-    demand[..., 1, 1] = residents * uptake["nursing_share_of_residents"] / uptake["elderly_occupancy"]
-    demand[..., 2, 1] = stats[..., col["enrolled"]] * enrol / uptake["childcare_occupancy"]
+    demand = np.empty(stats.shape[:3] + (len(SERVICES), len(BASES)))
+    # One basis at a time: three (draws, years, regions) arrays besides the block at any moment.
+    for s, values in enumerate(norm_from_totals(stats[..., col["age_60plus"]], stats[..., col["population"]],
+                                                elderly_ratio, nursing_share, child_ratio)):
+        demand[..., s, 0] = values
+    residents, enrolled = stats[..., col["care_need"]] * takeup, stats[..., col["enrolled"]] * enrol
+    for s, values in enumerate(uptake_from_totals(residents, enrolled,
+                                                  nursing_share_of_residents=uptake["nursing_share_of_residents"],
+                                                  elderly_occupancy=uptake["elderly_occupancy"],
+                                                  childcare_occupancy=uptake["childcare_occupancy"])):
+        demand[..., s, 1] = values
     demand -= cap[None, :, :, :, None]
     return demand

@@ -14,6 +14,7 @@ import pandas as pd
 
 from . import ccmpp, fertility, migration, mortality
 from .errors import DemographicWarning
+from .hierarchy import area_code, with_parent_totals
 from .population import SEXES, base_population, census_age_groups
 
 E0_BASE_2020 = 76.56  # Dali plan 2022 (dali_plan_2022): life expectancy in 2020, both sexes
@@ -78,8 +79,7 @@ def mortality_rates(years: np.ndarray, **kwargs) -> np.ndarray:
 
 
 def _with_prefecture(pop: pd.DataFrame) -> pd.DataFrame:
-    prefecture = pop.groupby(["sex", "age"], as_index=False)["population"].sum().assign(region="532900")
-    return pd.concat([pop, prefecture[pop.columns]], ignore_index=True)
+    return with_parent_totals(pop, ["sex", "age"], ["population"])
 
 
 def _wpp_census_year_tfr(census_year: int, years_before: int) -> float:
@@ -91,7 +91,7 @@ def _wpp_census_year_tfr(census_year: int, years_before: int) -> float:
 
 @functools.lru_cache(maxsize=4)
 def fertility_estimates(schedule_year: int = 2020) -> pd.DataFrame:
-    """Reverse-survival TFR by county (and 532900) for the 5 years before each census.
+    """Reverse-survival TFR by county (and the prefecture) for the 5 years before each census.
 
     Returns
     -------
@@ -112,7 +112,7 @@ def fertility_estimates(schedule_year: int = 2020) -> pd.DataFrame:
 def prefecture_tfr_ratio(census_year: int = 2020) -> float:
     """Dali's TFR relative to WPP China in the 12 months before the census (2020: about 1.18)."""
     table = fertility_estimates()
-    row = table[(table.census_year == census_year) & (table.region == "532900") & (table.years_before == 1)]
+    row = table[(table.census_year == census_year) & (table.region == area_code()) & (table.years_before == 1)]
     return float(row["ratio_to_china"].iloc[0])
 
 
@@ -121,7 +121,7 @@ def county_tfr_multipliers(census_year: int = 2020) -> pd.Series:
     table = fertility_estimates()
     table = table[table.census_year == census_year]
     wide = table.pivot(index="years_before", columns="region", values="tfr")
-    ratios = wide.drop(columns="532900").div(wide["532900"], axis=0)
+    ratios = wide.drop(columns=area_code()).div(wide[area_code()], axis=0)
     return ratios.mean(axis=0).rename("multiplier")
 
 

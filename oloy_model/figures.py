@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from . import plotting as pl
+from .hierarchy import area_code
 from .population import regions
 from .result import Result
 from .style import figure_style
@@ -22,7 +23,7 @@ from .summary import band_totals
 SERVICE_LABELS = {"elderly_beds": "养老床位 Elderly-care beds", "nursing_beds": "护理型床位 Nursing-type beds",
                   "childcare_places": "托位 Childcare places (under 3)"}
 BASIS_LABELS = {"norm": "规划标准 plan norm", "uptake": "实际利用 observed uptake"}
-PREFECTURE = "532900"
+PREFECTURE = area_code()
 
 
 def county_names(language: str = "zh") -> dict[str, str]:

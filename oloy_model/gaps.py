@@ -7,25 +7,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .hierarchy import area_code, with_parent_totals
+
 GAP_COLUMNS = ["scenario", "region", "year", "service", "basis", "demand", "capacity", "gap"]
-PREFECTURE = "532900"
-
-
-def with_prefecture(table: pd.DataFrame, keys: list[str], values: list[str]) -> pd.DataFrame:
-    """Append prefecture rows (region 532900) = the sum over counties."""
-    prefecture = table.groupby(keys, as_index=False, observed=True)[values].sum().assign(region=PREFECTURE)
-    return pd.concat([table, prefecture[table.columns]], ignore_index=True)
 
 
 def gaps(demand: pd.DataFrame, capacity: pd.DataFrame, unit_cost: dict[str, float]) -> pd.DataFrame:
     """Gap table ``[scenario, region, year, service, basis, demand, capacity, gap, cost_to_close_10k_yuan]``.
 
-    Counties and the prefecture (532900, where county surpluses offset shortfalls); the cost
+    Counties and the prefecture (where county surpluses offset shortfalls); the cost
     to close is the shortfall [places] x the plan's unit cost [10k yuan per place].
     """
     table = demand.merge(capacity, on=["region", "year", "service"], how="left", validate="many_to_one")
     table["capacity"] = table["capacity"].fillna(0.0)
-    table = with_prefecture(table, ["scenario", "year", "service", "basis"], ["demand", "capacity"])
+    table = with_parent_totals(table, ["scenario", "year", "service", "basis"], ["demand", "capacity"])
     table["gap"] = table["demand"] - table["capacity"]
     table["cost_to_close_10k_yuan"] = np.maximum(table["gap"], 0.0) * table["service"].map(unit_cost)
     order = {name: i for i, name in enumerate(("elderly_beds", "nursing_beds", "childcare_places"))}
@@ -101,7 +96,7 @@ def indicators(capacity: pd.DataFrame, population_bands: pd.DataFrame, ledger_by
     table = table.merge(ledger_by_type, on=["region", "year"], how="left").fillna(0.0)
     sums = ["population", "age_60plus", "elderly_beds", "nursing_beds", "childcare_places",
             "public_benefit_childcare_places", "private_childcare_places"]
-    table = with_prefecture(table, ["scenario", "year"], sums)
+    table = with_parent_totals(table, ["scenario", "year"], sums)
     values = {
         "elderly_beds_per_1000_60plus": 1000.0 * ratio(table["elderly_beds"], table["age_60plus"]),
         "nursing_share_of_elderly_beds": 100.0 * ratio(table["nursing_beds"], table["elderly_beds"]),
@@ -118,7 +113,7 @@ def indicators(capacity: pd.DataFrame, population_bands: pd.DataFrame, ledger_by
     long = pd.concat(parts, ignore_index=True)
     # Counts (not ratios) have prefecture targets only.
     counts = long["indicator"].isin(["public_benefit_childcare_places", "private_childcare_places"])
-    long.loc[counts & (long["region"] != PREFECTURE), "target"] = np.nan
+    long.loc[counts & (long["region"] != area_code()), "target"] = np.nan
     first_year = long["year"].min()
     baseline = long[long["year"] == first_year].set_index(["scenario", "region", "indicator"])["value"]
     long["baseline_value"] = baseline.reindex(pd.MultiIndex.from_frame(long[["scenario", "region", "indicator"]])).to_numpy()

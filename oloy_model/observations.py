@@ -1,7 +1,7 @@
 """Observed statistics after the census: loading, checking, and the model's matching values.
 
 Layout (CSV): ``region, year, quantity, value, source, basis``. ``region`` is a county code or
-532900 (prefecture); ``quantity`` one of :data:`QUANTITIES`; ``value`` >= 0 (empty = missing,
+the prefecture's (:func:`oloy_model.hierarchy.area_code`); ``quantity`` one of :data:`QUANTITIES`; ``value`` >= 0 (empty = missing,
 kept and reported as missing by the measures); ``basis`` ``resident`` (常住, the census and
 model definition; the default when the column is absent) or ``registered`` (户籍, by household
 registration). Registered-basis rows and rows before the base year are kept and shown but are
@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import OloyInputError
+from .hierarchy import area_code, with_parent_totals
 from .tables import check_codes, check_unique, fail_rows, read_user_csv, to_number
 
 QUANTITIES = ("population", "births", "deaths", "population_60plus", "population_0_2", "population_0_14",
@@ -35,7 +36,6 @@ FIRST_YEAR = 2000  # earlier figures are not post-census statistics of this mode
 #: The last year an observation may have: a year-end figure of t needs the model's 1 November of t + 1,
 #: and the projection's horizon is at most 2100.
 LAST_YEAR = 2099
-PREFECTURE = "532900"
 POPULATION_BANDS = {"population": (0, 100), "population_60plus": (60, 100), "population_0_2": (0, 2),
                     "population_0_14": (0, 14)}  # quantity -> ages (inclusive)
 LATE_SHARE = 2.0 / 12.0  # November and December
@@ -64,7 +64,7 @@ def _checked(frame: pd.DataFrame, path, years: tuple[int, int]) -> pd.DataFrame:
     from .population import region_codes
 
     frame = frame.copy()
-    frame["region"] = check_codes(frame, "region", region_codes() + [PREFECTURE], path)
+    frame["region"] = check_codes(frame, "region", region_codes() + [area_code()], path)
     frame["quantity"] = check_codes(frame, "quantity", QUANTITIES, path)
     frame["basis"] = frame["basis"].astype(str).replace("", "resident") if "basis" in frame.columns else "resident"
     frame["basis"] = check_codes(frame, "basis", BASES, path)
@@ -119,7 +119,7 @@ def not_comparable_reason(row, base_year: int = 2020, horizon: int | None = None
 
 
 def model_series(result, quantity: str) -> pd.DataFrame:
-    """The model's 1-November values of a quantity by region (counties and 532900) and year."""
+    """The model's 1-November values of a quantity by region (counties and the prefecture) and year."""
     projection = result.projection
     pop = projection.population
     if quantity in POPULATION_BANDS:
@@ -132,8 +132,7 @@ def model_series(result, quantity: str) -> pd.DataFrame:
     else:
         cap = result.capacity[result.capacity["service"] == quantity]
         table = cap[["region", "year", "capacity"]].rename(columns={"capacity": "value"})
-    prefecture = table.groupby("year", as_index=False)["value"].sum().assign(region=PREFECTURE)
-    return pd.concat([table, prefecture[table.columns]], ignore_index=True)
+    return with_parent_totals(table, ["year"], ["value"])
 
 
 def _interpolated(quantity: str, now: np.ndarray, after: np.ndarray) -> np.ndarray:
@@ -182,7 +181,7 @@ class ArrayMatcher:
 
     def __init__(self, observations: pd.DataFrame, codes: list[str], base_year: int):
         self.observations = observations.reset_index(drop=True)
-        self.region = self.observations["region"].map({c: i for i, c in enumerate(list(codes) + [PREFECTURE])})
+        self.region = self.observations["region"].map({c: i for i, c in enumerate(list(codes) + [area_code()])})
         self.base_year = base_year
         for quantity in self.observations["quantity"].unique():
             if quantity not in POPULATION_BANDS and quantity not in ("births", "deaths"):

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from .anchoring import tolerance_pct
-from .observations import PREFECTURE, bundled_observations, combine, load_observations, model_values, \
+from .hierarchy import area_code
+from .observations import bundled_observations, combine, load_observations, model_values, \
     not_comparable_reason
 from .result import Result, run
 
@@ -100,7 +101,7 @@ def change_table(previous: Result, anchored: Result) -> pd.DataFrame:
         after = anchored.projection.total(frame_name, by=("year",)).set_index("year").iloc[:, 0]
         for year in (2023, 2030):
             rows.append((f"{label} (year to 1 Nov)", year, before[year], after[year]))
-    gaps = {name: r.gaps[(r.gaps["region"] == PREFECTURE) & r.gaps["year"].isin(GAP_YEARS)]
+    gaps = {name: r.gaps[(r.gaps["region"] == area_code()) & r.gaps["year"].isin(GAP_YEARS)]
             .set_index(["service", "basis", "year"])["gap"] for name, r in (("before", previous), ("after", anchored))}
     for (service, basis, year), value in gaps["before"].items():
         rows.append((f"gap {service} ({basis})", year, value, gaps["after"][(service, basis, year)]))

@@ -21,12 +21,14 @@ from matplotlib.figure import Figure
 
 from . import __version__
 from .figures import SERVICE_LABELS, county_names
+from .hierarchy import area_code
 from .output import write_csv, write_folder_atomically, write_manifest, write_xlsx
 from .resources import data_checksum
-from .schedule import PREFECTURE, Plan, plan_additions, previous_plan_check
+from .schedule import Plan, plan_additions, previous_plan_check
 from .style import colour, figure_style, save_figure
 from .workforce import home_care_table, workforce_comparison, workforce_table
 
+PREFECTURE = area_code()
 STAFF_LABELS = {"care_staff": "养老护理员 Elderly-care staff", "social_workers": "社会工作者 Social workers",
                 "childcare_staff": "保育人员 Childcare staff"}
 
@@ -256,7 +258,7 @@ def write_report(sections: Sequence[list], folder: Path) -> tuple[Path, Path]:
 SHEET_NOTES = {
     "schedule": "Openings and conversions per county, service and year; capacity, coverage target (demand), "
                 "gap = demand - capacity [places]; cost [10k yuan].",
-    "totals": "Openings, conversions [places] and cost [10k yuan] per county (532900 = prefecture) and period.",
+    "totals": f"Openings, conversions [places] and cost [10k yuan] per county ({PREFECTURE} = prefecture) and period.",
     "stranded": "Places added by the plan that are surplus at the horizon, valued at the cost of a new place.",
     "previous_plan": "2021-2025: the schedule the same rule requires from the 2020 stock beside the plan's additions.",
     "workforce": "Staff needed per county and year [persons]; ratios are scenario keys (workforce.*).",

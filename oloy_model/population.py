@@ -27,6 +27,7 @@ import pandas as pd
 
 from . import graduation
 from .errors import DemographicWarning, OloyInputError
+from .hierarchy import hierarchy
 from .resources import read_bundled
 from .tables import check_codes, check_unique, read_user_csv, to_number
 
@@ -46,12 +47,14 @@ def regions() -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``[region, name_zh, name_en, centroid_lon, centroid_lat]``; ``region`` is the
-        6-digit statistical division code as a string. Centroids [degrees] come from a
+        ``[region, name_zh, name_en, centroid_lon, centroid_lat, parent, level]``; ``region``
+        is the 6-digit statistical division code as a string. Centroids [degrees] come from a
         public boundary file (coordinates only; see ``data/sources.csv``, ``geo_centroids``).
+        ``parent`` (the code of the region the county sums into) and ``level`` (``county``)
+        come from the hierarchy (:func:`oloy_model.hierarchy.hierarchy`).
     """
-    table = read_bundled("census7/regions.csv")
-    return table[["region", "name_zh", "name_en", "centroid_lon", "centroid_lat"]].reset_index(drop=True)
+    table = read_bundled("census7/regions.csv")[["region", "name_zh", "name_en", "centroid_lon", "centroid_lat"]]
+    return table.merge(hierarchy(), on="region", how="left", validate="one_to_one").reset_index(drop=True)
 
 
 def region_codes() -> list[str]:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from . import ccmpp, estimates, fertility
 from .errors import DemographicWarning
+from .hierarchy import area_code
 from .inert import taper_weights
 from .migration import at_risk
 from .population import SEXES, base_population
@@ -39,7 +40,7 @@ class Projection:
     net_migration : DataFrame [scenario, region, year, sex, age, net_migration]
     assumptions : DataFrame [scenario, region, year, quantity, value]
         The paths used: ``tfr`` by region, ``e0_female`` / ``e0_male`` and ``srb``
-        (region ``532900``), ``migration_scale``; ``migration_anchor`` by region when the
+        (the prefecture's region), ``migration_scale``; ``migration_anchor`` by region when the
         scenario is anchored (the multiplier on each county's 2010-2020 schedule).
     """
 
@@ -299,10 +300,10 @@ def _assumptions(inputs: Inputs, name: str) -> pd.DataFrame:
     rows = [pd.DataFrame({"region": code, "year": inputs.years, "quantity": "tfr", "value": inputs.tfr[:, r]})
             for r, code in enumerate(inputs.codes)]
     for s, sex in enumerate(SEXES):
-        rows.append(pd.DataFrame({"region": "532900", "year": inputs.years, "quantity": f"e0_{sex}",
+        rows.append(pd.DataFrame({"region": area_code(), "year": inputs.years, "quantity": f"e0_{sex}",
                                   "value": inputs.e0[:, s]}))
-    rows.append(pd.DataFrame({"region": "532900", "year": inputs.years, "quantity": "srb", "value": inputs.srb}))
-    rows.append(pd.DataFrame({"region": "532900", "year": inputs.years, "quantity": "migration_scale",
+    rows.append(pd.DataFrame({"region": area_code(), "year": inputs.years, "quantity": "srb", "value": inputs.srb}))
+    rows.append(pd.DataFrame({"region": area_code(), "year": inputs.years, "quantity": "migration_scale",
                               "value": inputs.migration_scale}))
     if inputs.migration_anchor is not None:
         rows += [pd.DataFrame({"region": code, "year": inputs.years, "quantity": "migration_anchor",

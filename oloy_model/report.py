@@ -20,6 +20,7 @@ import pandas as pd
 from . import __version__
 from .citations import cited_source_ids, source_ids
 from .figures import SERVICE_LABELS, county_names
+from .hierarchy import area_code
 from .resources import data_checksum, read_bundled
 from .result import Result
 
@@ -43,7 +44,7 @@ def headline_table(result: Result, service: str, basis: str) -> pd.DataFrame:
 
 def indicator_table(result: Result) -> pd.DataFrame:
     table = result.indicators
-    cell = table[(table["region"] == "532900") & table["year"].isin((2020,) + HEADLINE_YEARS)]
+    cell = table[(table["region"] == area_code()) & table["year"].isin((2020,) + HEADLINE_YEARS)]
     wide = cell.pivot_table(index=["indicator", "unit", "target"], columns="year", values="value", sort=True)
     wide.columns = [str(c) for c in wide.columns]
     return wide.round(2).reset_index()
@@ -125,7 +126,7 @@ def estimates_tables() -> list[tuple[str, pd.DataFrame]]:
     from . import estimates
 
     tfr = estimates.fertility_estimates()
-    tfr = tfr[tfr["region"] == "532900"][["census_year", "years_before", "births", "tfr", "wpp_china_tfr",
+    tfr = tfr[tfr["region"] == area_code()][["census_year", "years_before", "births", "tfr", "wpp_china_tfr",
                                           "ratio_to_china"]].round(3)
     multipliers = estimates.county_tfr_multipliers().round(3).rename_axis("region").reset_index()
     names = county_names()

@@ -31,7 +31,7 @@ class Result:
     ledger : DataFrame, the capacity ledger used (see :mod:`oloy_model.capacity`)
     capacity : DataFrame [region, year, service, capacity]
     gaps : DataFrame [scenario, region, year, service, basis, demand, capacity, gap, cost_to_close_10k_yuan]
-        Counties and the prefecture (532900). ``gap = demand - capacity``, positive = shortfall.
+        Counties and the prefecture. ``gap = demand - capacity``, positive = shortfall.
     shortfalls : DataFrame, first shortfall year, place-years short and peak gap per county/service/basis
     indicators : DataFrame [scenario, region, year, indicator, unit, value, baseline_value, target, target_year, met]
     unit_costs : DataFrame, the plan's own unit costs [10k yuan per place]

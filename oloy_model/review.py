@@ -56,8 +56,9 @@ from . import measures as ev
 from .anchoring import bounded_fit, county_multipliers, group_bounds, migration_groups, warnings_once
 from .ccmpp import survival_from_mx
 from .errors import DemographicWarning, OloyInputError
+from .hierarchy import area_code
 from .migration import at_risk
-from .observations import PREFECTURE, ArrayMatcher, comparable, model_values, not_comparable_reason
+from .observations import ArrayMatcher, comparable, model_values, not_comparable_reason
 from .projection import Inputs, Projection, build_inputs, run_kernel, scaled_migration, tfr_paths
 from .result import Result, run
 from .scenario import Scenario, load_scenario
@@ -331,8 +332,8 @@ def _parameter_table(model: _FastModel, space: dict, fit) -> pd.DataFrame:
     rows = []
     flags = dict(zip(range(len(fit.theta)), np.where(fit.at_lower, "lower", np.where(fit.at_upper, "upper", ""))))
     position = 0
-    for name, region, prior, value in (("fertility_level_multiplier", PREFECTURE, 1.0, f),
-                                       ("e0_shift_years", PREFECTURE, 0.0, d)):
+    for name, region, prior, value in (("fertility_level_multiplier", area_code(), 1.0, f),
+                                       ("e0_shift_years", area_code(), 0.0, d)):
         component = "fertility" if name.startswith("fert") else "mortality"
         if space["free"][component]:
             rows.append((name, region, prior, value, space["lower"][position], space["upper"][position], True,
@@ -377,7 +378,7 @@ class Rebase:
 def capacity_adjustments(plan: Result, observations: pd.DataFrame) -> pd.DataFrame:
     """Ledger rows moving capacity to the observed stock from the latest observed year on.
 
-    County observations adjust their county; a prefecture observation (532900) is spread
+    County observations adjust their county; a prefecture observation is spread
     over the counties without their own observation in proportion to planned capacity.
     """
     from .capacity import LEDGER_COLUMNS
@@ -391,10 +392,10 @@ def capacity_adjustments(plan: Result, observations: pd.DataFrame) -> pd.DataFra
     for service, group in capacity_obs.groupby("quantity"):
         year = int(group["year"].max())
         latest = group[group["year"] == year]
-        counties = latest[latest["region"] != PREFECTURE]
+        counties = latest[latest["region"] != area_code()]
         for row in counties.itertuples():
             rows.append((row.region, service, year, row.value - cap[(row.region, service, year)], row.source))
-        prefecture = latest[latest["region"] == PREFECTURE]
+        prefecture = latest[latest["region"] == area_code()]
         if len(prefecture):
             others = [r for r in plan.capacity["region"].unique() if r not in set(counties["region"])]
             planned = np.array([cap[(r, service, year)] for r in others])

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .hierarchy import area_code
 from .official import comparison_table
 from .output import write_csv, write_folder_atomically, write_manifest
 from .population import regions
@@ -30,7 +31,7 @@ UNITS = {"population": "persons", "age_0_2": "persons", "age_0_14": "persons", "
 def wide_summary(summaries: pd.DataFrame) -> pd.DataFrame:
     """Planner view: one row per scenario, region and quantity; one column per year."""
     names = regions().set_index("region")[["name_en", "name_zh"]]
-    names.loc["532900"] = ["Dali prefecture", "大理白族自治州"]
+    names.loc[area_code()] = ["Dali prefecture", "大理白族自治州"]
     wide = summaries.pivot_table(index=["scenario", "region", "quantity"], columns="year", values="value",
                                  observed=True, sort=True).reset_index()
     wide.columns = [str(c) for c in wide.columns]
@@ -201,7 +202,7 @@ def workbook_sheets(results: Sequence[Result], combined: pd.DataFrame, ensembles
                                "short in 2030 and the cost of closing the 2030 gap.",
         "gaps": "Gap = demand - capacity [beds or places]; positive = shortfall (shaded). Demand, capacity, gap and cost "
                 "side by side for every fifth year 2020-2050. Bases: norm (the plan's ratios) and uptake (need x "
-                "observed take-up / occupancy). 532900 = prefecture (county surpluses offset shortfalls).",
+                f"observed take-up / occupancy). {area_code()} = prefecture (county surpluses offset shortfalls).",
         "next_plan_2026_2030": "The next five-year plan's years (2026-2030), year by year.",
         "shortfalls": "First year demand exceeds capacity, place-years short (sum of positive gaps), peak gap.",
         "indicators": "The plan's indicators by year: value, 2020 value, 2025 target and whether it is met.",

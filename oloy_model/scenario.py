@@ -288,7 +288,7 @@ def _check_region_map(name: str, key: Key, value: Any, where: str) -> MappingPro
 
     if not isinstance(value, Mapping):
         raise OloyInputError(f"{where}: key '{name}' = {value!r}; expected a table of region code = number, "
-                             "e.g. {532901 = 0.8}")
+                             f"e.g. {{{region_codes()[0]} = 0.8}}")
     codes = region_codes()
     checked = {}
     for code, number in value.items():

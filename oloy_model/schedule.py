@@ -26,9 +26,9 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from .errors import DemographicWarning, OloyInputError
+from .hierarchy import area_code, with_parent_totals
 
 SERVICES = ("elderly_beds", "nursing_beds", "childcare_places")
-PREFECTURE = "532900"
 BLOCKS = ("a", "b", "x", "c", "y")  # whole-number variables per county, T each
 MIP_GAP = 1e-6  # relative optimality gap HiGHS must prove
 NODE_LIMIT = 500  # branch-and-bound nodes before the best schedule found is taken (a warning says so)
@@ -275,7 +275,7 @@ class Plan:
         under elderly beds), ``convert`` ordinary beds converted; childcare: ``convert`` places
         given up (negative).
     totals : DataFrame [scenario, region, service, period, open, convert, cost_10k_yuan]
-        Counties and the prefecture (532900); five-year periods and the whole plan.
+        Counties and the prefecture; five-year periods and the whole plan.
     stranded : DataFrame [scenario, region, service, year, capacity, demand, added, stranded, cost_10k_yuan]
         Places the plan added that are surplus at the horizon, valued at the cost of a new place.
     rule : str
@@ -424,7 +424,7 @@ def _schedule_frame(name: str, codes: list[str], years: np.ndarray, arrays: dict
 
 
 def period_totals(schedule: pd.DataFrame, length: int = 5) -> pd.DataFrame:
-    """Openings, conversions and cost per county (and 532900), service and five-year period."""
+    """Openings, conversions and cost per county (and the prefecture), service and five-year period."""
     first = int(schedule["year"].min())
     start = first + (schedule["year"] - first) // length * length
     last = int(schedule["year"].max())
@@ -435,9 +435,7 @@ def period_totals(schedule: pd.DataFrame, length: int = 5) -> pd.DataFrame:
     table = pd.concat(parts, ignore_index=True)
     table = table.groupby(["scenario", "region", "service", "period"], as_index=False, sort=False)[
         ["open", "convert", "cost_10k_yuan"]].sum()
-    prefecture = table.groupby(["scenario", "service", "period"], as_index=False, sort=False)[
-        ["open", "convert", "cost_10k_yuan"]].sum().assign(region=PREFECTURE)
-    return pd.concat([table, prefecture[table.columns]], ignore_index=True)
+    return with_parent_totals(table, ["scenario", "service", "period"], ["open", "convert", "cost_10k_yuan"], sort=False)
 
 
 def stranded_table(schedule: pd.DataFrame, levers: Levers) -> pd.DataFrame:
@@ -450,9 +448,8 @@ def stranded_table(schedule: pd.DataFrame, levers: Levers) -> pd.DataFrame:
     unit = np.where(table.index.get_level_values("service") == "childcare_places", levers.cost_place, levers.cost_bed)
     table["cost_10k_yuan"] = table["stranded"] * unit
     table = table.reset_index()
-    prefecture = table.groupby(["scenario", "service", "year"], as_index=False, sort=False)[
-        ["capacity", "demand", "added", "stranded", "cost_10k_yuan"]].sum().assign(region=PREFECTURE)
-    return pd.concat([table, prefecture[table.columns]], ignore_index=True)
+    return with_parent_totals(table, ["scenario", "service", "year"],
+                              ["capacity", "demand", "added", "stranded", "cost_10k_yuan"], sort=False)
 
 
 def previous_plan_check(result, *, ensemble=None) -> pd.DataFrame:
@@ -470,7 +467,7 @@ def previous_plan_check(result, *, ensemble=None) -> pd.DataFrame:
 
     plan = plan_figures()
     check = plan_additions(result, ensemble=ensemble, decision_year=result.capacity["year"].min(), horizon=2025)
-    totals = check.totals[check.totals["region"] == PREFECTURE].set_index("service")
+    totals = check.totals[check.totals["region"] == area_code()].set_index("service")
     elderly_plan = plan["elderly_new_beds_total"] + plan["community_centres_new_beds"] + plan["district_centres_new_beds"]
     rows = [
         ("elderly_beds", elderly_plan, plan["elderly_investment_total"],

@@ -39,6 +39,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .hierarchy import area_code
 from .resources import read_bundled
 
 TFR_FIT_YEARS = (1991, 2023)
@@ -87,7 +88,7 @@ def county_fertility_sd(estimates: pd.DataFrame) -> float:
     """Pooled sd of the year-to-year log county/prefecture TFR ratio (reverse survival, 2020 census)."""
     table = estimates[estimates["census_year"] == 2020]
     wide = table.pivot(index="years_before", columns="region", values="tfr")
-    log_ratio = np.log(wide.drop(columns="532900").div(wide["532900"], axis=0))
+    log_ratio = np.log(wide.drop(columns=area_code()).div(wide[area_code()], axis=0))
     deviations = log_ratio - log_ratio.mean(axis=0)
     return float(np.sqrt(np.sum(deviations.to_numpy() ** 2) / (deviations.size - deviations.shape[1])))
 

@@ -159,3 +159,20 @@ def write_png(figure, path: Path) -> None:
 def colour(scenario: str, index: int = 0) -> str:
     """A stable colour per scenario name (falls back to the tab10 cycle)."""
     return SCENARIO_COLOURS.get(scenario, plt.get_cmap("tab10")(index % 10))
+
+
+def small_multiples(figure, panels: int, columns: int = 3, **kwargs):
+    """A grid of ``panels`` axes, ``columns`` wide, as many rows as needed; spare cells hidden.
+
+    Returns the (rows, columns) array of axes (``figure.subplots(..., squeeze=False)``); the
+    grid follows the number of regions instead of a fixed 4 x 3 for Dali's 12 counties.
+    """
+    axes = figure.subplots(grid_rows(panels, columns), columns, squeeze=False, **kwargs)
+    for ax in axes.flat[panels:]:
+        ax.set_visible(False)
+    return axes
+
+
+def grid_rows(panels: int, columns: int = 3) -> int:
+    """Rows of a ``columns``-wide grid holding ``panels`` axes (to size the figure)."""
+    return max(1, -(-panels // columns))

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .hierarchy import with_parent_totals
+
 AGE_BANDS = {
     "population": (0, 100),
     "age_0_2": (0, 2),
@@ -28,7 +30,7 @@ def band_totals(population: pd.DataFrame, bands: dict[str, tuple[int, int]] = AG
 def summary_table(projection) -> pd.DataFrame:
     """Age bands plus births, deaths and net migration: [scenario, region, year, quantity, value].
 
-    Includes the prefecture (region ``532900``) as the sum of the counties.
+    Includes the prefecture (:func:`oloy_model.hierarchy.area_code`) as the sum of the counties.
     """
     parts = [band_totals(projection.population)]
     for frame, column in ((projection.births, "births"), (projection.deaths, "deaths"),
@@ -36,8 +38,7 @@ def summary_table(projection) -> pd.DataFrame:
         total = frame.groupby(["scenario", "region", "year"], as_index=False, observed=True)[column].sum()
         parts.append(total.rename(columns={column: "value"}).assign(quantity=column))
     table = pd.concat(parts, ignore_index=True)
-    prefecture = table.groupby(["scenario", "year", "quantity"], as_index=False, observed=True)["value"].sum()
-    table = pd.concat([table, prefecture.assign(region="532900")], ignore_index=True)
+    table = with_parent_totals(table, ["scenario", "year", "quantity"], ["value"])
     table["scenario"] = table["scenario"].astype(str)
     return table.sort_values(["scenario", "region", "quantity", "year"], kind="stable")[
         ["scenario", "region", "year", "quantity", "value"]].reset_index(drop=True)

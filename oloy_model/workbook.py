@@ -12,6 +12,7 @@ import re
 
 import pandas as pd
 
+from .hierarchy import area_code
 from .digest import region_names
 
 NAME_COLUMNS = ["region_name_zh", "region_name_en"]
@@ -23,7 +24,7 @@ COUNT_FORMAT, RATE_FORMAT, YEAR_FORMAT, PERCENT_FORMAT = "#,##0", "#,##0.0", "0"
 # column -> (description, unit). Columns named <quantity>_<year> are described by their quantity.
 COLUMNS = {
     "scenario": ("情景名称 Scenario name (scenarios/*.toml)", ""),
-    "region": ("行政区划代码 Division code; 532900 = the prefecture (sum of the 12 counties)", ""),
+    "region": (f"行政区划代码 Division code; {area_code()} = the prefecture (sum of the counties)", ""),
     "region_name_zh": ("县市名称（中文）County name in Chinese", ""),
     "region_name_en": ("County name in English", ""),
     "service": ("服务 elderly_beds 养老床位, nursing_beds 护理型床位 (part of the elderly beds), childcare_places "

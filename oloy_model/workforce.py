@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-PREFECTURE = "532900"
+from .hierarchy import area_code, with_parent_totals
+
 
 
 def care_staff(residents: np.ndarray, nursing_share: float, per_carer_nursing: float,
@@ -75,7 +76,7 @@ def _by_region_year(population: pd.DataFrame, weights: np.ndarray, ages: slice =
 
 
 def workforce_table(result, years: tuple[int, int] | None = None) -> pd.DataFrame:
-    """Staff needed per county (and 532900) and year.
+    """Staff needed per county (and the prefecture) and year.
 
     Returns
     -------
@@ -139,7 +140,7 @@ def home_care_table(result, years: tuple[int, int] | None = None) -> pd.DataFram
     plan = plan_figures()
     table["coverage_target_percent"] = plan["target_home_community_coverage"]
     per_county = plan["target_integrated_centres_per_county"]
-    table["integrated_centres_target"] = np.where(table["region"] == PREFECTURE, per_county * len(codes), per_county)
+    table["integrated_centres_target"] = np.where(table["region"] == area_code(), per_county * len(codes), per_county)
     return table[["scenario", "region", "year", "care_need", "institutional_residents", "at_home", "community_beds",
                   "at_home_per_community_bed", "coverage_target_percent", "integrated_centres_target"]]
 
@@ -149,7 +150,7 @@ def workforce_comparison(workforce: pd.DataFrame) -> pd.DataFrame:
     from .result import plan_figures
 
     plan = plan_figures()
-    pref = workforce[workforce["region"] == PREFECTURE].set_index("year")
+    pref = workforce[workforce["region"] == area_code()].set_index("year")
     rows = []
     for year in (2020, 2025, 2030, 2035):
         if year not in pref.index:
@@ -173,5 +174,4 @@ def _years(population: pd.DataFrame, years: tuple[int, int] | None) -> pd.DataFr
 
 def _with_prefecture(table: pd.DataFrame) -> pd.DataFrame:
     values = [c for c in table.columns if c not in ("scenario", "region", "year")]
-    prefecture = table.groupby(["scenario", "year"], as_index=False)[values].sum().assign(region=PREFECTURE)
-    return pd.concat([table, prefecture[table.columns]], ignore_index=True)
+    return with_parent_totals(table, ["scenario", "year"], values)

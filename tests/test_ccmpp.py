@@ -123,6 +123,7 @@ def test_end_timing_births_use_survivors_before_migrants():
     assert start["births"].sum() == pytest.approx(0.1 * (800.0 + 0.9 * 1500.0) / 2, rel=1e-15)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), timing=st.sampled_from(["half", "start", "end", "even"]))
 def test_balancing_equation_per_region_and_sex(seed, timing):

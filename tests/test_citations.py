@@ -125,6 +125,7 @@ def report_markdown(tmp_path_factory):
     return markdown.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # full runs of every bundled scenario and the report
 def test_report_cites_only_what_resolves(report_markdown):
     assert "[source: dali_plan_2022]" in report_markdown  # the baseline rationale, as printed
     problems = citations.find_problems(report_markdown, "report.md", known_ids=known_ids(),

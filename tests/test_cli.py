@@ -20,6 +20,7 @@ def two_runs(tmp_path_factory):
     return root / "a", root / "b"
 
 
+@pytest.mark.slow
 def test_outputs_are_byte_identical(two_runs):
     first, second = two_runs
     files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
@@ -30,6 +31,7 @@ def test_outputs_are_byte_identical(two_runs):
         assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
 
 
+@pytest.mark.slow
 def test_manifest_lists_files_hashes_and_provenance(two_runs):
     manifest = json.loads((two_runs[0] / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["version"] and len(manifest["data_checksum"]) == 64
@@ -39,6 +41,7 @@ def test_manifest_lists_files_hashes_and_provenance(two_runs):
     assert "baseline/population.csv" in listed and "oloy_results.xlsx" in listed
 
 
+@pytest.mark.slow
 def test_existing_folder_is_not_touched_without_force(two_runs, capsys):
     first, _ = two_runs
     before = {p: p.stat().st_mtime_ns for p in first.rglob("*")}
@@ -47,6 +50,7 @@ def test_existing_folder_is_not_touched_without_force(two_runs, capsys):
     assert {p: p.stat().st_mtime_ns for p in first.rglob("*")} == before
 
 
+@pytest.mark.slow
 def test_force_replaces(tmp_path):
     out = tmp_path / "out"
     assert main(["run", "baseline", "--out", str(out)]) == 0

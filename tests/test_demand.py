@@ -82,3 +82,14 @@ def test_schema_defaults_match_the_parameter_file():
     from oloy_model.result import ENROLMENT_SHAPE
 
     np.testing.assert_allclose(ENROLMENT_SHAPE, table[[f"childcare_age_shape_{a}" for a in range(3)]].to_numpy())
+
+
+def test_array_formulas_by_hand():
+    """The one place of the demand formulas (tidy path and draws): 2,000 aged 60+ x 30 per 1,000 =
+    60 beds, half nursing = 30; 10,000 residents x 4 per 1,000 = 40 places; 100 residents /
+    0.8 occupancy = 125 beds, x 0.4 = 50 nursing; 45 enrolled / 0.9 = 50 places."""
+    norm = demand.norm_from_totals(np.array([2000.0]), np.array([10000.0]), np.array([30.0]), np.array([0.5]), np.array([4.0]))
+    np.testing.assert_allclose(np.concatenate(norm), [60.0, 30.0, 40.0])
+    uptake = demand.uptake_from_totals(np.array([100.0]), np.array([45.0]), nursing_share_of_residents=0.4,
+                                elderly_occupancy=0.8, childcare_occupancy=0.9)
+    np.testing.assert_allclose(np.concatenate(uptake), [125.0, 50.0, 50.0])

@@ -6,7 +6,7 @@ import pytest
 
 import oloy_model as om
 from oloy_model import stochastic
-from oloy_model.ensemble import STAT_NAMES
+from oloy_model.ensemble import BASES, SERVICES, STAT_NAMES
 from oloy_model.projection import build_inputs, run_kernel
 
 ZERO = {"stochastic.fertility_sd": 0.0, "stochastic.county_fertility_sd": 0.0, "stochastic.e0_sd": 0.0,
@@ -25,10 +25,33 @@ def test_zero_variance_equals_the_deterministic_projection_exactly():
     for draw in range(3):
         np.testing.assert_array_equal(ensemble.cells[draw], deterministic)
     result = om.run(scenario)
-    gaps = result.gaps.query("region == '532901' and service == 'childcare_places' and basis == 'uptake'")
-    np.testing.assert_allclose(ensemble.gap_draws[0, :, 0, 2, 1], gaps.sort_values("year")["gap"], rtol=1e-12)
+    gaps = result.gaps.pivot_table(index="year", columns=["region", "service", "basis"], values="gap")
+    assert len(gaps.columns) == len(ensemble.regions) * len(SERVICES) * len(BASES)
+    for r, region in enumerate(ensemble.regions):
+        for s, service in enumerate(SERVICES):
+            for b, basis in enumerate(BASES):
+                expected = gaps[(region, service, basis)].reindex(ensemble.years).to_numpy()
+                np.testing.assert_allclose(ensemble.gap_draws[:, :, r, s, b], np.tile(expected, (3, 1)),
+                                           rtol=1e-12, atol=1e-9, err_msg=f"{region} {service} {basis}")
+    _assert_bands_equal(ensemble, result.projection)
 
 
+def _assert_bands_equal(ensemble, projection) -> None:
+    """The population bands and births the ensemble keeps equal the projection's, every region and year."""
+    pop = projection.population
+    bands = {"population": pop, "age_0_2": pop[pop["age"] <= 2], "age_60plus": pop[pop["age"] >= 60],
+             "age_80plus": pop[pop["age"] >= 80]}
+    sums = {name: frame.groupby(["year", "region"])["population"].sum() for name, frame in bands.items()}
+    sums["births"] = projection.births.groupby(["year", "region"])["births"].sum()
+    for name, values in sums.items():
+        table = values.unstack("region").reindex(index=ensemble.years, columns=ensemble.regions[:-1], fill_value=0.0)
+        table[ensemble.regions[-1]] = table.sum(axis=1)
+        k = STAT_NAMES.index(name)
+        for draw in range(ensemble.draws):
+            np.testing.assert_allclose(ensemble.stats[draw, :, :, k], table.to_numpy(), rtol=1e-12, err_msg=name)
+
+
+@pytest.mark.slow  # 1,200 more draws (chunk independence is also in test_ensemble_bounds)
 def test_same_seed_same_numbers_different_seed_different(ensemble):
     again = om.simulate("baseline", draws=1000, seed=7, chunk_size=400)
     np.testing.assert_array_equal(again.stats, ensemble.stats)
@@ -116,6 +139,7 @@ def test_bad_draws_is_a_clear_error():
         om.simulate("baseline", draws=0)
 
 
+@pytest.mark.slow  # three CLI runs
 def test_cli_draws_same_seed_same_bytes(tmp_path):
     from oloy_model.cli import main
 

@@ -17,6 +17,7 @@ def _group(single: np.ndarray, bounds) -> np.ndarray:
     return np.append(closed, single[bounds[-1]:].sum())
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.floats(min_value=0, max_value=1e6), min_size=len(BOUNDS), max_size=len(BOUNDS)))
 def test_mono_preserves_groups_and_is_non_negative(counts):
@@ -26,6 +27,7 @@ def test_mono_preserves_groups_and_is_non_negative(counts):
     np.testing.assert_allclose(_group(single, BOUNDS), counts, rtol=1e-9, atol=1e-6)
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None)
 @given(st.lists(st.floats(min_value=0, max_value=1e5), min_size=len(BOUNDS), max_size=len(BOUNDS)))
 def test_pclm_preserves_groups(counts):

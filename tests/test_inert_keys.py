@@ -135,6 +135,7 @@ PLAN_STRESS = {"demand.elderly_beds_per_1000_2035": 45.0, "demand.nursing_share_
 UNSTRESSED_PLAN_KEYS = ("plan.childcare_places_per_bed",)
 
 
+@pytest.mark.slow  # a projection (plan.* keys: a build-schedule MILP) per key and value: about 65 s
 @pytest.mark.parametrize("name", SCENARIO_KEYS)
 def test_every_numeric_key_acts_or_is_documented_inert(base, name):
     stressed = name.startswith("plan.") and name not in UNSTRESSED_PLAN_KEYS

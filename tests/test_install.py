@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # builds venvs and installs the package
+
 CHECKOUT = Path(__file__).resolve().parents[1]
 
 

@@ -410,6 +410,7 @@ def _pause_and_kill(argv: list[str], env: dict | None = None, cwd: Path | None =
     return line.split()[1]
 
 
+@pytest.mark.slow  # a child process killed at every moment (14 cases)
 @pytest.mark.parametrize("moment, replace, exchange, expected", MOMENTS,
                          ids=[f"{m}-{'replace' if r else 'new'}-{'exchange' if e else 'renames'}"
                               for m, r, e, _ in MOMENTS])

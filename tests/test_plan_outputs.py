@@ -7,6 +7,8 @@ import pytest
 from oloy_model.cli import main
 from oloy_model.result import plan_figures
 
+pytestmark = pytest.mark.slow  # full `oloy plan` runs with figures and report
+
 
 @pytest.fixture(scope="module")
 def plan_folder(tmp_path_factory):

@@ -43,7 +43,7 @@ def test_shape_and_columns(base2020):
     assert base2020["region"].map(type).eq(str).all()
 
 
-@pytest.mark.parametrize("method", ["mono", "pclm"])
+@pytest.mark.parametrize("method", ["mono", pytest.param("pclm", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("open_age_method", ["wpp_china", "stationary"])
 def test_every_census_cell_reproduced(method, open_age_method):
     pop = om.base_population(method=method, open_age_method=open_age_method)

@@ -82,15 +82,34 @@ def test_long_horizon_and_extreme_out_migration_stay_non_negative():
     assert capped and "region 5329" in str(capped[0].message) and "age" in str(capped[0].message)
 
 
-def test_golden_snapshot(baseline):
-    """The bundled baseline run, pinned. Regenerate only with scripts/update_golden.py and a
-    CHANGELOG entry. Tolerance 1e-6 relative (platform floating-point differences)."""
+def _update_golden():
     spec = importlib.util.spec_from_file_location("update_golden", ROOT / "scripts" / "update_golden.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def test_golden_snapshot(baseline):
+    """The bundled baseline run, pinned. Regenerate only with scripts/update_golden.py and a
+    CHANGELOG entry. Tolerance 1e-6 relative (platform floating-point differences)."""
     golden = pd.read_csv(ROOT / "tests" / "golden" / "baseline.csv", dtype={"region": str})
-    mine = module.golden_table()
+    mine = _update_golden().golden_table()
     assert list(mine.columns) == list(golden.columns) and len(mine) == len(golden)
     pd.testing.assert_frame_equal(mine[["scenario", "region", "year", "quantity"]],
                                   golden[["scenario", "region", "year", "quantity"]])
     np.testing.assert_allclose(mine["value"], golden["value"], rtol=1e-6, atol=1e-6)
+
+
+def test_golden_planning_snapshot():
+    """Gaps, shortfalls and indicators of the baseline run (every region, service, basis and
+    indicator; years of the population snapshot), pinned like the population snapshot: same
+    rows, values within 1e-6 relative, missing values (no shortfall, no target) in the same places."""
+    module = _update_golden()
+    golden = pd.read_csv(ROOT / "tests" / "golden" / "baseline_planning.csv", dtype=str, keep_default_na=False)
+    mine = module.golden_planning_table()
+    ids = module.PLANNING_COLUMNS[:-1]
+    assert list(mine.columns) == list(golden.columns)
+    pd.testing.assert_frame_equal(mine[ids].astype(str), golden[ids], check_dtype=False)
+    expected = pd.to_numeric(golden["value"].replace("", np.nan)).to_numpy()
+    np.testing.assert_allclose(mine["value"].to_numpy(), expected, rtol=1e-6, atol=1e-6)
+    assert np.array_equal(np.isnan(mine["value"].to_numpy()), np.isnan(expected))

@@ -9,6 +9,8 @@ import pytest
 
 from oloy_model.runner import run_scenarios
 
+pytestmark = pytest.mark.slow  # two full runs with figures, and the browser
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 # CI sets OLOY_REQUIRE_BROWSER=1 (.ci/run installs Debian's chromium): there a missing

@@ -8,6 +8,7 @@ import pytest
 
 import oloy_model as om
 from oloy_model import schedule as sch
+from oloy_model.hierarchy import area_code
 
 LEVERS = sch.Levers(cost_bed=15.58, cost_place=4.81, cost_conversion=5.19, places_per_bed=2)
 
@@ -46,6 +47,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow  # brute force over every schedule
 @pytest.mark.parametrize("demand, stock, caps, first_open, levers", CASES)
 def test_optimum_equals_brute_force(demand, stock, caps, first_open, levers):
     demand, stock, caps = np.array(demand, float)[None] + 0.3, np.array(stock, float)[None], np.array(caps, float)[None]
@@ -126,9 +128,9 @@ def test_baseline_plan_tables_are_consistent(next_plan):
     assert np.all(beds["open"] <= np.floor(beds["stock"] * v["plan.max_open_rate_elderly"] + 1e-9))
     assert np.all(s["gap"] <= 1e-6)  # with a one-year lead time every year can be covered
     totals = plan.totals
-    prefecture = totals[(totals["region"] == sch.PREFECTURE) & (totals["period"] == "2026-2035")]
+    prefecture = totals[(totals["region"] == area_code()) & (totals["period"] == "2026-2035")]
     assert prefecture["cost_10k_yuan"].sum() == pytest.approx(s["cost_10k_yuan"].sum())
-    periods = totals[(totals["region"] == sch.PREFECTURE) & totals["period"].isin(["2026-2030", "2031-2035"])]
+    periods = totals[(totals["region"] == area_code()) & totals["period"].isin(["2026-2030", "2031-2035"])]
     assert periods["open"].sum() == pytest.approx(prefecture["open"].sum())
     # capacity = decision-year stock + openings + conversions
     rebuilt = s.groupby(["region", "service"])[["open", "convert"]].sum()
@@ -141,7 +143,7 @@ def test_baseline_plan_tables_are_consistent(next_plan):
 
 def test_stranded_counts_only_added_surplus(next_plan):
     plan = sch.plan_additions(next_plan)
-    table = plan.stranded[plan.stranded["region"] != sch.PREFECTURE]
+    table = plan.stranded[plan.stranded["region"] != area_code()]
     assert np.all(table["stranded"] <= table["added"] + 1e-9)
     assert np.all(table["stranded"] <= np.maximum(table["capacity"] - table["demand"], 0) + 1e-9)
 
@@ -153,6 +155,7 @@ def test_previous_plan_check_lists_the_plans_additions(next_plan):
     assert (table["required"] >= 0).all()
 
 
+@pytest.mark.slow  # two ensembles and their schedules
 def test_ensemble_rule_holds_in_its_own_draws_and_is_reproducible():
     scenario = om.load_scenario("next_plan").with_values({"plan.risk": 0.1})
     ensemble = om.simulate(scenario, draws=40, seed=7)
