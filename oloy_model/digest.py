@@ -108,10 +108,11 @@ def scenario_comparison(results: Sequence[Result], years: Sequence[int] = (2025,
                 at = {y: cell[cell["year"] == y].set_index("region") for y in (*years, 2030)}
                 row = {"scenario": result.scenario.name, "service": service, "basis": basis,
                        "first_shortfall_year": prefecture.loc[(service, basis), "first_shortfall_year"]}
-                row |= {f"gap_{y}": at[y].loc[PREFECTURE, "gap"] for y in years}
-                counties = at[2030].drop(index=PREFECTURE)
-                row["counties_short_2030"] = int((counties["gap"] > SHORT).sum())
-                row["cost_to_close_2030_10k_yuan"] = at[2030].loc[PREFECTURE, "cost_to_close_10k_yuan"]
+                # Years after a scenario's horizon are not projected: NaN, not an error.
+                row |= {f"gap_{y}": at[y]["gap"].get(PREFECTURE, np.nan) for y in years}
+                counties = at[2030].drop(index=PREFECTURE, errors="ignore")
+                row["counties_short_2030"] = int((counties["gap"] > SHORT).sum()) if len(counties) else pd.NA
+                row["cost_to_close_2030_10k_yuan"] = at[2030]["cost_to_close_10k_yuan"].get(PREFECTURE, np.nan)
                 rows.append(row)
     table = pd.DataFrame(rows)
     table["first_shortfall_year"] = table["first_shortfall_year"].astype("Int64")

@@ -240,7 +240,10 @@ def capacity_vs_demand(result: Result, service: str) -> tuple[Figure, pd.DataFra
     return figure, data
 
 
-def county_map(result: Result, service: str, basis: str = "norm", year: int = 2030) -> tuple[Figure, pd.DataFrame]:
+MAP_YEAR = 2030  # the end of the next five-year plan (2026-2030)
+
+
+def county_map(result: Result, service: str, basis: str = "norm", year: int = MAP_YEAR) -> tuple[Figure, pd.DataFrame]:
     """Schematic map of the gap by county in ``year`` (centroids; no boundaries shipped)."""
     gaps = result.gaps
     cell = gaps[(gaps["service"] == service) & (gaps["basis"] == basis) & (gaps["year"] == year)
@@ -270,8 +273,9 @@ def figure_jobs(results: Sequence[Result], ensembles: Sequence = ()) -> list[tup
         for service in SERVICE_LABELS:
             jobs += [(name, f"gap_heatmap_{service}", gap_heatmaps, source, (service,)),
                      (name, f"capacity_vs_demand_{service}", capacity_vs_demand, source, (service,))]
-        jobs += [(name, "map_gap_elderly_beds_norm_2030", county_map, source, ("elderly_beds", "norm", 2030)),
-                 (name, "map_gap_childcare_places_norm_2030", county_map, source, ("childcare_places", "norm", 2030))]
+        if result.scenario["projection.horizon"] >= MAP_YEAR:  # a shorter projection has no year to map
+            jobs += [(name, f"map_gap_{service}_norm_{MAP_YEAR}", county_map, source, (service, "norm", MAP_YEAR))
+                     for service in ("elderly_beds", "childcare_places")]
     return jobs + ensemble_jobs(ensembles)
 
 

@@ -90,16 +90,16 @@ def change_table(previous: Result, anchored: Result) -> pd.DataFrame:
     for label, low, high, years in (("population", 0, 100, CHANGE_YEARS), ("population 0-2", 0, 2, CHANGE_YEARS),
                                     ("population 60+", 60, 100, CHANGE_YEARS)):
         before, after = _prefecture_population(previous, low, high), _prefecture_population(anchored, low, high)
-        for year in years:
+        for year in [y for y in years if y in before.index]:  # a short horizon has fewer years
             rows.append((f"{label} (1 Nov)", year, before[year], after[year]))
-        if label == "population":
+        if label == "population" and 2024 in before.index:
             end = {name: series[2023] + 2 / 12 * (series[2024] - series[2023])
                    for name, series in (("before", before), ("after", after))}
             rows.insert(0, ("population (31 Dec)", 2023, end["before"], end["after"]))
     for frame_name, label in (("births", "births"), ("net_migration", "net migration")):
         before = previous.projection.total(frame_name, by=("year",)).set_index("year").iloc[:, 0]
         after = anchored.projection.total(frame_name, by=("year",)).set_index("year").iloc[:, 0]
-        for year in (2023, 2030):
+        for year in [y for y in (2023, 2030) if y in before.index]:
             rows.append((f"{label} (year to 1 Nov)", year, before[year], after[year]))
     gaps = {name: r.gaps[(r.gaps["region"] == area_code()) & r.gaps["year"].isin(GAP_YEARS)]
             .set_index(["service", "basis", "year"])["gap"] for name, r in (("before", previous), ("after", anchored))}

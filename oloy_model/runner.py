@@ -169,6 +169,7 @@ def gaps_side_by_side(gaps: pd.DataFrame, years=WORKBOOK_YEARS) -> pd.DataFrame:
     keys = ["scenario", "region", "service", "basis"]
     wide = cell.pivot_table(index=keys, columns="year", values=["demand", "capacity", "gap", "cost_to_close"],
                             sort=False)
+    years = [y for y in years if y in set(cell["year"])]  # a short horizon has fewer of them
     order = [(q, y) for y in years for q in ("demand", "capacity", "gap", "cost_to_close")]
     wide = wide[order]
     wide.columns = [f"{q}_{y}" + ("_10k_yuan" if q == "cost_to_close" else "") for q, y in order]
