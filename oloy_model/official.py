@@ -114,6 +114,11 @@ def change_table(previous: Result, anchored: Result) -> pd.DataFrame:
 def change_paragraph(changes: pd.DataFrame, anchored: Result) -> str:
     """One paragraph, computed from :func:`change_table`, on what anchoring changed."""
     value = changes.set_index(["item", "year"])
+    horizon = anchored.scenario["projection.horizon"]
+    if horizon < max(GAP_YEARS + CHANGE_YEARS):
+        return (f"The projection ends in {horizon}, before the years this comparison reports "
+                f"({min(CHANGE_YEARS)}-{max(GAP_YEARS + CHANGE_YEARS)}): run a horizon of "
+                f"{max(GAP_YEARS + CHANGE_YEARS)} or later to see what anchoring the baseline changed.")
     anchor = anchored.projection.assumptions.query("quantity == 'migration_anchor'")
     multipliers = anchor.groupby("region")["value"].first()
 
@@ -130,7 +135,7 @@ def change_paragraph(changes: pd.DataFrame, anchored: Result) -> str:
                      for item in gap_items)
     return (f"Anchoring the baseline to the official resident figures: {level}, so that the 31 December 2023 "
             f"population is {value.loc[('population (31 Dec)', 2023), 'anchored']:,.0f} (previous assumption "
-            f"{value.loc[('population (31 Dec)', 2023), 'previous']:,.0f}; official 3,342,000 rounded). "
+            f"{value.loc[('population (31 Dec)', 2023), 'previous']:,.0f}). "
             f"Net migration in the year to 1 November 2023: {pair('net migration (year to 1 Nov)', 2023)}. "
             f"Population on 1 November: 2025 {pair('population (1 Nov)', 2025)}; 2030 {pair('population (1 Nov)', 2030)}; "
             f"2035 {pair('population (1 Nov)', 2035)}. Ages 0-2 in 2030: {pair('population 0-2 (1 Nov)', 2030)}; "

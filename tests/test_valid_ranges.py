@@ -144,3 +144,14 @@ def test_childcare_enrolment_maximum_enrols_at_most_every_child():
 
     v = short({"demand.childcare_enrolment": SCHEMA["demand.childcare_enrolment"].maximum}).values
     assert uptake_parameters(v)["enrolment"].max() <= 1.0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("horizon", [2021, 2025])
+def test_cli_run_with_figures_and_report_for_a_short_horizon(tmp_path, horizon):
+    """Every horizon in the valid range gives the full outputs: the summary, the workbook, the
+    maps (only when 2030 is projected) and the anchoring paragraph skip the years not projected."""
+    path = tmp_path / "short.toml"
+    path.write_text(f'name = "short"\nextends = "baseline"\n[projection]\nhorizon = {horizon}\n', encoding="utf-8")
+    assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "report.html").is_file() and (tmp_path / "out" / "oloy_results.xlsx").is_file()
