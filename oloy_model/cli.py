@@ -106,8 +106,33 @@ def _validate(args: argparse.Namespace) -> int:
                 continue
         for warning in caught:
             print(f"warning: {warning.message}", file=sys.stderr)
+        file_problems = check_user_files(scenario)
+        for problem in file_problems:
+            print(f"invalid: {problem}", file=sys.stderr)
+        if file_problems:
+            problems += 1
+            continue
         print(f"valid: {scenario.name} ({scenario.source}) content_hash {scenario.content_hash}")
     return 2 if problems else 0
+
+
+def check_user_files(scenario) -> list[str]:
+    """Read the user's ledger and observation files as a run would, so ``validate`` catches
+    their problems (file, line, column, value) before a run spends time projecting."""
+    from .capacity import read_ledger
+    from .observations import load_observations
+    from .population import region_codes
+
+    readers = {"capacity.ledger_file": lambda path: read_ledger(path, regions=region_codes()),
+               "projection.observations_file": load_observations, "migration.anchor_file": load_observations}
+    problems = []
+    for key, read in readers.items():
+        if scenario[key]:
+            try:
+                read(scenario[key])
+            except OloyInputError as error:
+                problems.append(f"{scenario.source}: key '{key}': {error}")
+    return problems
 
 
 def _backtest(args: argparse.Namespace) -> int:

@@ -324,6 +324,10 @@ def _cross_checks(values: dict[str, Any], where: str) -> list[str]:
     if v["projection.horizon"] <= v["projection.base_year"]:
         problems.append(f"{where}: key 'projection.horizon' = {v['projection.horizon']}; expected a year after "
                         f"the base year {v['projection.base_year']}")
+    if not v["projection.base_year"] <= v["plan.decision_year"] < v["plan.horizon"]:
+        problems.append(f"{where}: keys 'plan.decision_year' = {v['plan.decision_year']} and 'plan.horizon' = "
+                        f"{v['plan.horizon']}; expected base_year ({v['projection.base_year']}) <= decision_year < "
+                        "plan.horizon")
     if v["migration.taper_end"] < v["migration.taper_start"]:
         problems.append(f"{where}: key 'migration.taper_end' = {v['migration.taper_end']}; expected a year "
                         f">= migration.taper_start ({v['migration.taper_start']})")

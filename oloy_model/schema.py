@@ -191,6 +191,8 @@ CONSTRAINTS = (
     "`demand.institutional_share_60plus` <= `demand.care_need_share_60plus` (institutional residents are drawn "
     "from the people in need; both 0 is allowed: no institutional demand)",
     "`demand.care_need_share_60plus` <= `demand.care_need_cap` (a need curve capped at the cap cannot average more)",
+    "`projection.base_year` <= `plan.decision_year` < `plan.horizon` (the plan opens places after its decision "
+    "year; `plan.horizon` beyond `projection.horizon` is reported by `om.plan_additions` / `oloy plan`)",
 )
 
 MAX_EXTENDS_DEPTH = 32  # files in one 'extends' chain (the file itself included)

@@ -53,6 +53,10 @@ def sample(rng: np.random.Generator, long: bool) -> dict:
     values["migration.taper_start"], values["migration.taper_end"] = start, end
     values["demand.care_need_share_60plus"] = float(rng.uniform(0.0, min(0.5, values["demand.care_need_cap"])))
     values["demand.institutional_share_60plus"] = float(rng.uniform(0.0, min(0.2, values["demand.care_need_share_60plus"])))
+    decision_key, horizon_key = SCHEMA["plan.decision_year"], SCHEMA["plan.horizon"]
+    decision = int(rng.integers(decision_key.minimum, decision_key.maximum + 1))
+    values["plan.decision_year"] = decision
+    values["plan.horizon"] = int(rng.integers(max(decision + 1, horizon_key.minimum), horizon_key.maximum + 1))
     return values
 
 
