@@ -6,21 +6,12 @@ ready 1,000-draw ensemble (target < 5 s), and, for context, the time of ``om.run
 """
 from __future__ import annotations
 
-import statistics
 import sys
 import time
 
 import oloy_model as om
+from bench_projection import median_seconds  # same folder: benchmarks/ is on the path when run as a script
 from oloy_model.schedule import plan_additions
-
-
-def median_time(function, repeats: int = 5) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -30,11 +21,11 @@ def main() -> None:
     result = om.run(scenario)
     run_time = time.perf_counter() - start
     plan_additions(result)  # warm-up
-    deterministic = median_time(lambda: plan_additions(result))
+    deterministic = median_seconds(lambda: plan_additions(result), 5)
     start = time.perf_counter()
     ensemble = om.simulate(scenario, draws=draws, seed=1)
     simulate_time = time.perf_counter() - start
-    stochastic = median_time(lambda: plan_additions(ensemble.result, ensemble=ensemble))
+    stochastic = median_seconds(lambda: plan_additions(ensemble.result, ensemble=ensemble), 5)
     print(f"plan, deterministic (12 counties x 3 services x 10 years): {deterministic:.3f} s (target < 1 s)")
     print(f"plan, {draws} draws (risk rule on the ensemble's draws):   {stochastic:.3f} s (target < 5 s)")
     print(f"for context: om.run {run_time:.2f} s; om.simulate({draws} draws) {simulate_time:.2f} s; "

@@ -174,10 +174,11 @@ def _build_inputs_cached(_hash: str, scenario: Scenario) -> Inputs:
     # of the anchored level, so a scenario differs from its anchored base only by what it states.
     status_quo = dict(v) | {"fertility.effects": (), "fertility.tfr_offset": 0.0, "fertility.tfr_variant": "medium"}
     reference = fertility.asfr(tfr_paths(years, codes, status_quo, exposure=base[:, 0, :] @ schedule), schedule)
-    unscaled = np.broadcast_to(migration["rates" if v["migration.basis"] == "rates" else "counts"][order][None], shape)
-    plain = dataclasses.replace(inputs, migration_rates=unscaled if v["migration.basis"] == "rates" else np.zeros(shape),
-                                migration_counts=unscaled if v["migration.basis"] != "rates" else np.zeros(shape))
-    multipliers = _anchored(plain, v, np.ones(len(codes)), reference).migration_anchor
+    key = "rates" if v["migration.basis"] == "rates" else "counts"
+    unscaled, zero = np.broadcast_to(migration[key][order][None], shape), np.zeros(shape)
+    plain = dataclasses.replace(inputs, migration_rates=unscaled if key == "rates" else zero,
+                                migration_counts=zero if key == "rates" else unscaled)
+    multipliers = _anchor_multipliers(plain, v, observations, reference)
     if multipliers is None:
         return inputs
     return dataclasses.replace(scaled_migration(inputs, multipliers), migration_anchor=multipliers)
@@ -193,15 +194,15 @@ def scaled_migration(inputs: Inputs, multipliers: np.ndarray) -> Inputs:
                                migration_counts=inputs.migration_counts * factor)
 
 
-def _anchored(inputs: Inputs, v, county_scale: np.ndarray, reference_asfr: np.ndarray) -> Inputs:
-    """Scale county migration so the projection reproduces the official population figures
-    (:mod:`oloy_model.anchoring`) under the status-quo fertility ``reference_asfr``; the
-    multipliers are kept in ``migration_anchor``."""
-    from .anchoring import anchor_horizon, anchor_observations, solve_anchor
+def _anchor_multipliers(inputs: Inputs, v, observations: pd.DataFrame,
+                        reference_asfr: np.ndarray) -> np.ndarray | None:
+    """County multipliers (R,) on ``inputs``' migration with which the projection reproduces
+    the official population figures ``observations`` (:mod:`oloy_model.anchoring`) under the
+    status-quo fertility ``reference_asfr``; None when there is nothing to anchor."""
+    from .anchoring import anchor_horizon, solve_anchor
 
-    observations = anchor_observations(v)
     if observations.empty or not (inputs.migration_rates.any() or inputs.migration_counts.any()):
-        return inputs
+        return None
     steps = int(anchor_horizon(observations) - v["projection.base_year"])
     short = dataclasses.replace(inputs, **{name: getattr(inputs, name)[:steps] for name in TIME_FIELDS})
     short = dataclasses.replace(short, asfr=reference_asfr[:steps])
@@ -211,8 +212,9 @@ def _anchored(inputs: Inputs, v, county_scale: np.ndarray, reference_asfr: np.nd
         return run_kernel(scaled_migration(short, multipliers), migration_timing=timing)
 
     first = inputs.migration_counts[0] + inputs.migration_rates[0] * at_risk(inputs.base)
-    multipliers, _ = solve_anchor(simulate, inputs.codes, base_year, observations, first.sum(axis=(1, 2)), county_scale)
-    return dataclasses.replace(scaled_migration(inputs, multipliers), migration_anchor=multipliers)
+    multipliers, _ = solve_anchor(simulate, inputs.codes, base_year, observations, first.sum(axis=(1, 2)),
+                                  np.ones(len(inputs.codes)))  # solved for the status quo: no county_scale
+    return multipliers
 
 
 def run_kernel(inputs: Inputs, *, migration_timing: str = "half") -> dict[str, np.ndarray]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import html
-import re
 from collections.abc import Sequence
 from pathlib import Path
 

@@ -363,8 +363,6 @@ def plan_additions(scenario, *, ensemble=None, decision_year: int | None = None,
 
 
 def _check_years(result, decision: int, last: int) -> None:
-    from .errors import DemographicWarning, OloyInputError
-
     years = result.capacity["year"]
     if not years.min() <= decision < last <= years.max():
         raise OloyInputError(f"{result.scenario.source or result.scenario.name}: keys 'plan.decision_year' = {decision} "
