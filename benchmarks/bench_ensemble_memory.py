@@ -5,7 +5,7 @@ the full pipeline of ``oloy run --draws``: ``om.simulate`` then ``quantiles()``,
 ``gap_probabilities()`` and ``demand_quantiles()``. The child reports its maximum resident
 set (``resource.getrusage``, the figure the operating system charges) before the draws
 (after the deterministic run, i.e. the fixed overhead) and at the end, and the wall time.
-The figure to compare with the documented bound (:data:`oloy_model.ensemble.MEMORY_BOUND`)
+The figure to compare with the documented bound (:data:`oloy_model.uncertainty.ensemble.MEMORY_BOUND`)
 is the peak resident set. Usage: ``python benchmarks/bench_ensemble_memory.py [case ...]``,
 each case ``DRAWS`` or ``DRAWS@HORIZON`` (e.g. ``38993@2100``, the maximum to 2100) or
 ``DRAWS+cells`` (``keep_cells=True``, e.g. ``3687+cells``).
@@ -45,7 +45,7 @@ def measure(case: str) -> tuple[int, dict]:
 def main() -> None:
     cases = sys.argv[1:] or ["1000", "20000", "100000"]
     try:
-        from oloy_model.ensemble import MEMORY_BOUND
+        from oloy_model.uncertainty.ensemble import MEMORY_BOUND
     except ImportError:  # the code before the bound existed
         MEMORY_BOUND = None
     bound = f"{MEMORY_BOUND / 2**30:.2f} GiB" if MEMORY_BOUND else "none"

@@ -19,7 +19,7 @@ import numpy as np
 
 import oloy_model as om
 from oloy_model import ccmpp
-from oloy_model.projection import build_inputs
+from oloy_model.demography.projection import build_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,7 +11,7 @@ import time
 
 import oloy_model as om
 from bench_projection import median_seconds  # same folder: benchmarks/ is on the path when run as a script
-from oloy_model.schedule import plan_additions
+from oloy_model.planning.schedule import plan_additions
 
 
 def main() -> None:

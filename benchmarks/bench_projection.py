@@ -13,7 +13,7 @@ import numpy as np
 
 import oloy_model as om
 from oloy_model import ccmpp
-from oloy_model.projection import build_inputs, run_kernel
+from oloy_model.demography.projection import build_inputs, run_kernel
 
 
 def median_seconds(function, repeat: int) -> float:

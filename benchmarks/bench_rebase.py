@@ -14,7 +14,7 @@ import warnings
 import pandas as pd
 
 import oloy_model as om
-from oloy_model.observations import bundled_observations, model_series, model_values
+from oloy_model.base.observations import bundled_observations, model_series, model_values
 
 FOUR_COUNTIES = {"532901": 1.01, "532925": 0.98, "532927": 1.03, "532930": 1.05}
 

@@ -7,19 +7,26 @@ Public API (see ``README.md``, section "Use as a library"): ``regions``, ``base_
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+import sys as _sys
 
-from . import ccmpp
-from .ensemble import Ensemble, simulate
-from .errors import DemographicWarning, OloyInputError
-from .population import base_population, census_age_groups, regions
-from .projection import Projection, project
-from .observations import load_observations
-from .resources import verify_all as verify_data
-from .review import calibrate, decompose, evaluate, rebase
-from .result import Result, run
-from .scenario import Scenario, list_scenarios, load_scenario
-from .schedule import Plan, plan_additions
+from .base.version import __version__
+
+from .demography import ccmpp
+from .uncertainty.ensemble import Ensemble, simulate
+from .base.errors import DemographicWarning, OloyInputError
+from .demography.population import base_population, census_age_groups, regions
+from .demography.projection import Projection, project
+from .base.observations import load_observations
+from .base.resources import verify_all as verify_data
+from .review.tools import calibrate, decompose, evaluate, rebase
+from .orchestrators import run
+from .planning.result import Result
+from .base.scenario import Scenario, list_scenarios, load_scenario
+from .planning.schedule import Plan, plan_additions
+
+# ``oloy_model.ccmpp`` is public (api.md: ``from oloy_model import ccmpp``); the module lives in
+# ``oloy_model.demography.ccmpp``, and this alias keeps ``import oloy_model.ccmpp`` working too.
+_sys.modules.setdefault(__name__ + ".ccmpp", ccmpp)
 
 __all__ = [
     "__version__",

@@ -8,14 +8,23 @@ import argparse
 import sys
 import warnings
 
-from . import __version__
-from .errors import DemographicWarning, OloyInputError
+from .base.version import __version__
+from .base.errors import DemographicWarning, OloyInputError
+from .base.hierarchy import area_code
+from .demography.population import base_population, region_codes, regions
+from .base.resources import verify_all
+from .uncertainty.ensemble import check_draws, check_seed
+from .base.scenario import list_scenarios, load_scenario
+from .runner import run_scenarios
+from .base.observations import load_observations
+from .reporting.plan_outputs import write_plans
+from .planning.capacity import read_ledger
+from .base.atomic import check_target
+from .review.backtest import backtest
+from .reporting.output import write_csv, write_folder_atomically, write_manifest
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from .hierarchy import area_code
-    from .population import base_population, regions
-
     pop = base_population(year=args.year, method=args.method, open_age_method=args.open_age_method)
     names = regions().set_index("region")["name_en"]
     table = pop.assign(band=pop["age"].map(lambda a: "0-14" if a < 15 else ("15-59" if a < 60 else "60+")))
@@ -33,8 +42,6 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from .resources import verify_all
-
     problems = verify_all()
     for problem in problems:
         print(problem, file=sys.stderr)
@@ -45,9 +52,6 @@ def _verify(args: argparse.Namespace) -> int:
 def check_draw_arguments(args: argparse.Namespace, names) -> None:
     """``--draws`` and ``--seed``, checked before any computation: a bad count or seed must not
     cost a deterministic run first. The most draws depends on each scenario's horizon."""
-    from .ensemble import check_draws, check_seed
-    from .scenario import load_scenario
-
     if args.draws < 0:
         raise OloyInputError(f"--draws {args.draws}; expected a whole number >= 0 (0 = deterministic only)")
     check_seed(args.seed, label="--seed ")
@@ -62,15 +66,10 @@ def check_draw_arguments(args: argparse.Namespace, names) -> None:
 def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .runner import run_scenarios
-    from .scenario import list_scenarios
-
     names = args.scenarios or list_scenarios()
     check_draw_arguments(args, names)
     observations = Path(args.observations) if args.observations else None
     if observations is not None:
-        from .observations import load_observations
-
         load_observations(observations)  # a bad file fails before any work, naming the row
     folder = run_scenarios(names, Path(args.out), force=args.force, figures=not args.no_figures,
                            draws=args.draws, seed=args.seed, observations=observations, svg=args.svg)
@@ -81,8 +80,6 @@ def _run(args: argparse.Namespace) -> int:
 def _plan(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .plan_outputs import write_plans
-
     names = args.scenarios or ["next_plan"]
     check_draw_arguments(args, names)
     folder = write_plans(names, Path(args.out), force=args.force,
@@ -92,8 +89,6 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .scenario import load_scenario
-
     problems = 0
     for name in args.scenarios:
         with warnings.catch_warnings(record=True) as caught:
@@ -119,10 +114,6 @@ def _validate(args: argparse.Namespace) -> int:
 def check_user_files(scenario) -> list[str]:
     """Read the user's ledger and observation files as a run would, so ``validate`` catches
     their problems (file, line, column, value) before a run spends time projecting."""
-    from .capacity import read_ledger
-    from .observations import load_observations
-    from .population import region_codes
-
     readers = {"capacity.ledger_file": lambda path: read_ledger(path, regions=region_codes()),
                "projection.observations_file": load_observations, "migration.anchor_file": load_observations}
     problems = []
@@ -137,10 +128,6 @@ def check_user_files(scenario) -> list[str]:
 
 def _backtest(args: argparse.Namespace) -> int:
     from pathlib import Path
-
-    from .atomic import check_target
-    from .backtest import backtest
-    from .output import write_csv, write_folder_atomically, write_manifest
 
     if args.out:
         check_target(Path(args.out), force=args.force)  # refuse before computing anything

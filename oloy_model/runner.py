@@ -1,6 +1,6 @@
 """Running scenarios and writing their outputs (used by the ``oloy run`` command).
 
-Calls only the public API (``project``, ``regions``) and :mod:`oloy_model.output`.
+Calls only the public API (``project``, ``regions``) and :mod:`oloy_model.reporting.output`.
 """
 from __future__ import annotations
 
@@ -12,16 +12,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from .hierarchy import area_code
-from .official import comparison_table
-from .output import write_csv, write_folder_atomically, write_manifest
-from .population import regions
-from .render import Workers
-from .result import Result, run
-from .safe_names import child, name_key
-from .scenario import Scenario, _plain, load_scenario
-from .summary import summary_table
-from .workbook import readme_sheet, with_region_names, write_workbook
+from .base.hierarchy import area_code
+from .review.official import comparison_table
+from .reporting.output import write_csv, write_folder_atomically, write_manifest
+from .demography.population import regions
+from .reporting.render import figure_tasks, render, subject, Workers
+from .orchestrators import run
+from .planning.result import Result
+from .base.safe_names import child, name_key
+from .base.scenario import Scenario, _plain, load_scenario
+from .reporting.summary import summary_table
+from .reporting.workbook import readme_sheet, with_region_names, write_workbook
+from .reporting.style import load_fonts
+from .reporting.figures import figure_jobs, write_figure_index
+from .reporting.report import build_report
+from .uncertainty.ensemble import simulate
+from .reporting.digest import BASIS_READING, county_digest, reference_result, scenario_comparison, summary_sentences
+from .base.errors import OloyInputError
 
 UNITS = {"population": "persons", "age_0_2": "persons", "age_0_14": "persons", "age_15_59": "persons",
          "age_60plus": "persons", "age_65plus": "persons", "age_80plus": "persons", "births": "births per year",
@@ -68,8 +75,6 @@ def write_scenario_tables(result: Result, folder: Path) -> pd.DataFrame:
 
 def _scenario_tables(index: int, folder: Path) -> pd.DataFrame:
     """Write the tables of the run's ``index``-th result (on a worker, see :class:`render.Workers`)."""
-    from .render import subject
-
     return write_scenario_tables(subject(("result", index)), folder)
 
 
@@ -102,8 +107,6 @@ def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False
             say(f"[{index}/{len(scenarios)}] {scenario.name}: projecting ...")
             results.append(run(scenario))
             if draws:
-                from .ensemble import simulate
-
                 say(f"[{index}/{len(scenarios)}] {scenario.name}: {draws} stochastic draws (seed {seed}) ...")
                 ensemble = simulate(scenario, draws=draws, seed=seed, progress=say)
                 ensembles.append(ensemble)
@@ -114,7 +117,6 @@ def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False
             say(f"[{index}/{len(scenarios)}] {scenario.name}: done in {time.perf_counter() - start:.1f} s")
         if figures:
             say(f"tables, workbook, figures and report for {len(results)} scenario(s) ...")
-            from .style import load_fonts
 
             load_fonts()  # once, here: the workers inherit the loaded font (fork)
         # Tables and figures on the worker processes; the workbook here meanwhile.
@@ -122,9 +124,6 @@ def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False
             tables = [pool.submit(_scenario_tables, i, child(folder, s.name)) for i, s in enumerate(scenarios)]
             drawn = []
             if figures:
-                from .figures import figure_jobs
-                from .render import figure_tasks, render
-
                 formats = ("png", "svg") if svg else ("png",)
                 tasks = figure_tasks(figure_jobs(results, ensembles), results, folder / "figures", formats)
                 drawn = [pool.submit(render, task) for task in tasks]
@@ -133,9 +132,6 @@ def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False
             write_planner_workbook(folder, results, combined, ensembles, draws=draws, seed=seed)
             rows = [future.result() for future in drawn]
         if figures:
-            from .figures import write_figure_index
-            from .report import build_report
-
             index = write_figure_index(rows, folder / "figures")
             build_report(results, index, folder / "figures", folder, ensembles=ensembles)
         write_manifest(folder, scenarios=[{"name": s.name, "content_hash": s.content_hash,
@@ -179,8 +175,6 @@ def gaps_side_by_side(gaps: pd.DataFrame, years=WORKBOOK_YEARS) -> pd.DataFrame:
 def workbook_sheets(results: Sequence[Result], combined: pd.DataFrame, ensembles: Sequence = ()) -> tuple[dict, dict]:
     """Planner sheets: summary, comparison, gaps (every fifth year, side by side), the next
     plan's years, shortfalls, indicators, population summary, unit costs, plan checks."""
-    from .digest import county_digest, scenario_comparison
-
     gaps = pd.concat([r.gaps for r in results], ignore_index=True)
     indicators = pd.concat([r.indicators for r in results], ignore_index=True)
     sheets = {
@@ -220,8 +214,6 @@ def workbook_sheets(results: Sequence[Result], combined: pd.DataFrame, ensembles
 
 def summary_lines(results: Sequence[Result], ensembles: Sequence = ()) -> list[str]:
     """The summary sheet's lines: the generated sentences, then the norm/uptake reading."""
-    from .digest import BASIS_READING, county_digest, reference_result, scenario_comparison, summary_sentences
-
     sentences = summary_sentences(county_digest(results, ensembles), scenario_comparison(results),
                                   reference_result(results).scenario.name)
     return [line for pair in sentences + BASIS_READING for line in pair]
@@ -233,7 +225,5 @@ def probability_sheet(ensembles) -> pd.DataFrame:
 
 
 def raise_duplicate(scenario: Scenario, other: str) -> None:
-    from .errors import OloyInputError
-
     raise OloyInputError(f"{scenario.source}: scenario name {scenario.name!r} is also used by {other}; "
                          "names must be unique in one run (without regard to case)")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import warnings
 
 import oloy_model as om
-from oloy_model.official import change_paragraph, change_table, comparison_table
-from oloy_model.report import _table_md
+from oloy_model.review.official import change_paragraph, change_table, comparison_table
+from oloy_model.reporting.report import _table_md
 
 
 def main() -> None:

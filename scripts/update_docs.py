@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from oloy_model.schema import markdown_table
+from oloy_model.base.schema import markdown_table
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "scenarios.md"
 
@@ -34,7 +34,7 @@ ramp_years = 2.0
 ```
 
 Citations in `scenario.rationale` (printed in the review report) use the project's syntax,
-checked by `tests/test_citations.py`: `[source: <id>]` names rows of `data/sources.csv`,
+checked by `tests/base/test_citations.py`: `[source: <id>]` names rows of `data/sources.csv`,
 `docs/methods.md#<anchor>` a section of the methods, or a publication or web address written out
 (see [Sources and citations](methods.md#sources-and-citations)).
 

@@ -1,6 +1,6 @@
 """Regenerate the golden snapshots of the bundled baseline run.
 
-``tests/golden/baseline.csv`` pins population and flows (:func:`oloy_model.summary.summary_table`);
+``tests/golden/baseline.csv`` pins population and flows (:func:`oloy_model.reporting.summary.summary_table`);
 ``tests/golden/baseline_planning.csv`` pins what planners read: the gaps (demand, capacity, gap,
 cost to close), the shortfalls and the plan indicators, by region, service and basis.
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 import oloy_model as om
-from oloy_model.summary import summary_table
+from oloy_model.reporting.summary import summary_table
 
 GOLDEN_DIR = Path(__file__).resolve().parents[1] / "tests" / "golden"
 GOLDEN = GOLDEN_DIR / "baseline.csv"

@@ -14,7 +14,7 @@ import pytest
 
 import oloy_model as om
 from oloy_model.cli import main
-from oloy_model.schema import EFFECT_SCHEMA, MAX_EXTENDS_DEPTH, SCHEMA, SECTIONS
+from oloy_model.base.schema import EFFECT_SCHEMA, MAX_EXTENDS_DEPTH, SCHEMA, SECTIONS
 
 NUMBERS = ("float", "int", "auto_float")
 

@@ -1,0 +1,120 @@
+"""The region hierarchy of the modelled area: which region sums into which.
+
+The model projects the leaves: the county-level units of ``data/census7/regions.csv``. Their
+parents follow from the statistical division codes themselves (GB/T 2260, six digits:
+province, prefecture and county pairs; a code's parent zeroes its last non-zero pair,
+[source: nbs_division_codes]); the modelled area is the nearest region that contains every
+leaf (the prefecture for the bundled data, a province for counties of several prefectures).
+Levels are the census tabulation's (``data/census7/population_by_age_group.csv``, column
+``level``). Every upper region is the sum of the leaves below it, computed by
+:func:`with_parent_totals` and nowhere else; no division code is written in the code.
+"""
+from __future__ import annotations
+
+import functools
+
+import pandas as pd
+
+from .errors import OloyInputError
+from .resources import read_bundled
+
+LEAVES_FILE = "census7/regions.csv"
+LEVELS_FILE = "census7/population_by_age_group.csv"
+
+
+def parent_code(code: str) -> str:
+    """The GB/T 2260 parent of a 6-digit division code ('' for a province)."""
+    if code[4:] != "00":
+        return code[:4] + "00"
+    if code[2:4] != "00":
+        return code[:2] + "0000"
+    return ""
+
+
+@functools.lru_cache(maxsize=1)
+def _hierarchy() -> tuple[tuple[str, str, str], ...]:
+    """(region, parent, level) of the area's root (parent '') and every region below it."""
+    leaves = sorted(read_bundled(LEAVES_FILE)["region"].astype(str))
+    chains = {leaf: _chain(leaf) for leaf in leaves}
+    common = set.intersection(*(set(chain) for chain in chains.values()))
+    if not common:
+        raise OloyInputError(f"{LEAVES_FILE}: column 'region' holds {leaves[:3]}...; expected the counties of one area "
+                             "(division codes with a common prefecture or province)")
+    root = chains[leaves[0]][min(chains[leaves[0]].index(code) for code in common)]
+    levels = read_bundled(LEVELS_FILE).drop_duplicates("region").set_index("region")["level"].astype(str)
+    below_root = {code for chain in chains.values() for code in chain[:chain.index(root)]} | set(leaves)
+    rows = [(root, "")] + sorted((code, parent_code(code)) for code in below_root)
+    missing = [code for code, _ in rows if code not in levels.index]
+    if missing:
+        raise OloyInputError(f"{LEVELS_FILE}: column 'region' lacks {missing}; expected every region of the area")
+    return tuple((code, parent, levels[code]) for code, parent in rows)
+
+
+def _chain(code: str) -> list[str]:
+    """The ancestors of ``code``, nearest first."""
+    chain, up = [], parent_code(code)
+    while up:
+        chain.append(up)
+        up = parent_code(up)
+    return chain
+
+
+def hierarchy() -> pd.DataFrame:
+    """Every region of the modelled area: ``[region, parent, level]`` (``parent`` empty at the root).
+
+    Returns a new frame each call (callers may edit it).
+    """
+    return pd.DataFrame(list(_hierarchy()), columns=["region", "parent", "level"])
+
+
+@functools.lru_cache(maxsize=1)
+def area_code() -> str:
+    """The division code of the whole modelled area (the root of the hierarchy: the prefecture)."""
+    return _hierarchy()[0][0]
+
+
+def leaf_codes() -> list[str]:
+    """The county-level units the model projects (the hierarchy's leaves), ascending."""
+    parents = {parent for _, parent, _ in _hierarchy()}
+    return sorted(region for region, _, _ in _hierarchy() if region not in parents)
+
+
+def _ancestors() -> dict[str, list[str]]:
+    """Leaf code -> its ancestors from the area's root down to its parent."""
+    parents = {region for _, region, _ in _hierarchy()}
+    root = area_code()
+    return {leaf: (chain := _chain(leaf))[chain.index(root)::-1]
+            for leaf, _, _ in _hierarchy() if leaf not in parents}
+
+
+def with_parent_totals(table: pd.DataFrame, keys: list[str], values: list[str], *, sort: bool = True) -> pd.DataFrame:
+    """``table`` (rows of leaf regions) followed by the totals of every upper region.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Has a ``region`` column of leaf codes, the grouping ``keys`` and the summed ``values``.
+        A region outside the hierarchy (a made-up code in a test) counts towards the root only.
+    keys, values : list of str
+        Columns to group by (besides the region) and to sum.
+    sort : bool
+        Sort the groups (pandas ``groupby(sort=...)``); ``False`` keeps first-appearance order.
+
+    Returns
+    -------
+    DataFrame
+        The rows of ``table``, then the sums over the leaves of every upper region, level by
+        level from the root down, with ``table``'s columns.
+    """
+    chains = _ancestors()
+    root = [area_code()]
+    region_chains = {region: chains.get(region, root) for region in table["region"].unique()}
+    parts = [table]
+    for depth in range(max(map(len, region_chains.values()), default=0)):
+        mapping = {leaf: chain[depth] for leaf, chain in region_chains.items() if len(chain) > depth}
+        rows = table[table["region"].isin(list(mapping))].assign(__parent=lambda t: t["region"].map(mapping))
+        totals = rows.groupby(["__parent"] + keys, as_index=False, observed=True, sort=sort)[values].sum()
+        totals = totals.rename(columns={"__parent": "region"})
+        totals["region"] = totals["region"].astype(table["region"].dtype)
+        parts.append(totals[table.columns])
+    return pd.concat(parts, ignore_index=True)

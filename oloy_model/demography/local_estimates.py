@@ -1,0 +1,207 @@
+"""Dali-specific parameters estimated from the bundled data (cached; no formulas here).
+
+This module wires the pure estimators of :mod:`mortality`, :mod:`fertility` and
+:mod:`migration` to the census data. Every value it returns is an *estimate* by a stated
+method; :func:`estimation_report` tabulates them with their method and inputs.
+"""
+from __future__ import annotations
+
+import functools
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from . import ccmpp, fertility, migration, mortality
+from ..base.errors import DemographicWarning
+from ..base.hierarchy import area_code, with_parent_totals
+from .population import SEXES, base_population, census_age_groups
+
+E0_BASE_2020 = 76.56  # Dali plan 2022 (dali_plan_2022): life expectancy in 2020, both sexes
+CENSUS_GAP_YEARS = 10
+
+
+def census_srb(year: int = 2020) -> float:
+    """Sex ratio [males per female] of the prefecture's census population aged 0-4.
+
+    An estimate of the recent sex ratio at birth (the 0-4 ratio differs from the SRB only by
+    the small sex difference in child mortality). 2020: 93,602 / 88,712 = 1.055.
+    """
+    groups = census_age_groups(year, level="prefecture")
+    young = groups[groups["age_start"] < 5].groupby("sex")["population"].sum()
+    return float(young["male"] / young["female"])
+
+
+def wpp_sex_gap(year: int = 2020) -> float:
+    """WPP 2024 China female minus male e0 [years] in ``year`` (2020: 81.00 - 75.24 = 5.75)."""
+    e0 = mortality.wpp_e0().loc[year]
+    return float(e0["female"] - e0["male"])
+
+
+def e0_targets(years: np.ndarray, *, e0_base: float = E0_BASE_2020, base_year: int = 2020,
+               sex_gap: float | None = None, srb: float | None = None, trend: str = "wpp_medium",
+               annual_gain: float = 0.0) -> np.ndarray:
+    """Dali's e0 [years] by year and sex (years, 2): base split by sex, then the trend."""
+    gap = wpp_sex_gap(base_year) if sex_gap is None else sex_gap
+    ratio = census_srb() if srb is None else srb
+    base = mortality.e0_sex_split(e0_base, gap, ratio)
+    path = mortality.e0_path(np.asarray(years), base_year, base, trend=trend, annual_gain=annual_gain)
+    return limit_e0(path, np.asarray(years))
+
+
+E0_LIMITS = (30.0, 99.0)  # years; the Brass model on the WPP standard reaches 9-99 (males, 2021)
+
+
+def limit_e0(targets: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """Keep e0 targets [years] inside :data:`E0_LIMITS`, warning where a path leaves them.
+
+    A documented rule, not a silent fix: values inside every key's valid range can combine
+    into an e0 no life table reaches (``e0_base = 100`` with ``sex_gap = 0``, or a constant
+    annual gain of -1 year for 80 years); the Brass relational model (alpha in [-3, 3]) on
+    the WPP standard spans about 9-99 years for males in 2021, so targets are capped at
+    30-99 years, and a :class:`~oloy_model.base.errors.DemographicWarning` names the first year
+    and the value asked for.
+    """
+    low, high = E0_LIMITS
+    outside = (targets < low) | (targets > high)
+    if np.any(outside):
+        t, s = np.argwhere(outside)[0]
+        warnings.warn(f"life expectancy path leaves [{low:g}, {high:g}] years from {int(years[t])} "
+                      f"({SEXES[s]} e0 {targets[t, s]:.1f}); capped at the limit (e0_base, sex_gap, trend and "
+                      "annual_gain give an e0 no life table of the model reaches)", DemographicWarning, stacklevel=3)
+    return np.clip(targets, low, high)
+
+
+def mortality_rates(years: np.ndarray, **kwargs) -> np.ndarray:
+    """Dali single-year ``mx`` (years, 2, 101) for the given e0 settings (see :func:`e0_targets`)."""
+    targets = e0_targets(years, **kwargs)
+    return mortality.mortality_schedule(tuple(int(y) for y in years), tuple(map(tuple, np.round(targets, 10))))
+
+
+def _with_prefecture(pop: pd.DataFrame) -> pd.DataFrame:
+    return with_parent_totals(pop, ["sex", "age"], ["population"])
+
+
+def _wpp_census_year_tfr(census_year: int, years_before: int) -> float:
+    """WPP China TFR for the 12 months ending 1 November of ``census_year - years_before + 1``."""
+    end = census_year - years_before + 1
+    values = fertility.wpp_tfr(np.array([end - 1, end]))
+    return float(values[0] * 2 / 12 + values[1] * 10 / 12)
+
+
+@functools.lru_cache(maxsize=4)
+def fertility_estimates(schedule_year: int = 2020) -> pd.DataFrame:
+    """Reverse-survival TFR by county (and the prefecture) for the 5 years before each census.
+
+    Returns
+    -------
+    DataFrame [census_year, region, years_before, births, exposure, tfr, wpp_china_tfr, ratio_to_china]
+    """
+    parts = []
+    for census_year in (2010, 2020):
+        mx = mortality_rates(np.array([census_year - 1]))[0]
+        schedule = fertility.age_schedule(min(schedule_year, census_year))
+        table = fertility.reverse_survival_tfr(_with_prefecture(base_population(census_year)), mx, schedule)
+        table.insert(0, "census_year", census_year)
+        table["wpp_china_tfr"] = [_wpp_census_year_tfr(census_year, k) for k in table["years_before"]]
+        table["ratio_to_china"] = table["tfr"] / table["wpp_china_tfr"]
+        parts.append(table)
+    return pd.concat(parts, ignore_index=True)
+
+
+def prefecture_tfr_ratio(census_year: int = 2020) -> float:
+    """Dali's TFR relative to WPP China in the 12 months before the census (2020: about 1.18)."""
+    table = fertility_estimates()
+    row = table[(table.census_year == census_year) & (table.region == area_code()) & (table.years_before == 1)]
+    return float(row["ratio_to_china"].iloc[0])
+
+
+def county_tfr_multipliers(census_year: int = 2020) -> pd.Series:
+    """County TFR / prefecture TFR, averaged over the 5 years before the census (indexed by region)."""
+    table = fertility_estimates()
+    table = table[table.census_year == census_year]
+    wide = table.pivot(index="years_before", columns="region", values="tfr")
+    ratios = wide.drop(columns=area_code()).div(wide[area_code()], axis=0)
+    return ratios.mean(axis=0).rename("multiplier")
+
+
+def _decade_fertility(codes: list[str]) -> np.ndarray:
+    """County TFR (10, regions) for the steps ending 2011..2020: the ratio to China moves
+    linearly from its 2010-census to its 2020-census value (reverse survival, 12 months)."""
+    table = fertility_estimates()
+    first = table[(table.census_year == 2010) & (table.years_before == 1)].set_index("region")["ratio_to_china"]
+    last = table[(table.census_year == 2020) & (table.years_before == 1)].set_index("region")["ratio_to_china"]
+    years = np.arange(2011, 2021)
+    weight = ((years - 2010) / 10.0)[:, None]
+    ratio = (1 - weight) * first[codes].to_numpy()[None, :] + weight * last[codes].to_numpy()[None, :]
+    return ratio * fertility.wpp_tfr(years)[:, None]
+
+
+def population_cube(pop: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+    """A tidy [region, sex, age, population] table as sorted codes and an array (region, 2, 101)."""
+    codes = sorted(pop["region"].unique())
+    ordered = pop.set_index(["region", "sex", "age"])["population"].reindex(
+        pd.MultiIndex.from_product([codes, SEXES, range(101)]))
+    return codes, ordered.to_numpy(float).reshape(len(codes), 2, 101)
+
+
+@functools.lru_cache(maxsize=2)
+def migration_estimates() -> dict:
+    """2010-2020 net migration by county, sex and age, and its annual rate schedule.
+
+    Returns
+    -------
+    dict
+        ``codes``; ``rates`` (regions, 2, 101) annual net migration per person at risk;
+        ``counts`` (regions, 2, 101) mean annual net migrants 2010-2020 implied by the rates;
+        ``residual`` DataFrame [region, sex, age_group, census_2020, expected_2020, residual,
+        fitted]; ``fits`` DataFrame of Rogers-Castro parameters and fit quality;
+        ``summary`` dict of prefecture totals beside the published change.
+    """
+    codes, start = population_cube(base_population(2010))
+    _, end = population_cube(base_population(2020))
+    years = np.arange(2011, 2021)
+    mx = mortality_rates(years)
+    tfr = _decade_fertility(codes)
+    srb = census_srb(2020)
+    survival = ccmpp.survival_from_mx(mx)
+    population = start
+    births_by_year = []
+    for t in range(years.size):
+        schedule = fertility.age_schedule(int(min(years[t], 2023)))
+        result = ccmpp.step(population, survival[t], fertility.asfr(tfr[t], schedule), srb,
+                            np.zeros_like(population))
+        population = result["population"]
+        births_by_year.append(result["births"].sum(axis=-1))
+    births_total = np.sum(births_by_year, axis=0)
+    census_groups = migration.group_sum(end)
+    expected_groups = migration.group_sum(population)
+    residual = census_groups - expected_groups
+    exposure = 0.5 * (migration.at_risk(start) + migration.at_risk(end))
+    rates = np.zeros_like(start)
+    fits, rows = [], []
+    labels = [f"{a}-{a + 4}" for a in migration.GROUP_STARTS[:-1]] + ["85+"]
+    for r, code in enumerate(codes):
+        for s, sex in enumerate(SEXES):
+            weights = 1.0 / np.sqrt(np.maximum(census_groups[r, s], 1.0))
+            rates[r, s], fit = migration.fit_schedule(residual[r, s], exposure[r, s], weights)
+            fits.append({"region": code, "sex": sex, **fit["rogers_castro"], "explained": fit["explained"]})
+            for g, label in enumerate(labels):
+                rows.append({"region": code, "sex": sex, "age_group": label, "census_2020": census_groups[r, s, g],
+                             "expected_2020": expected_groups[r, s, g], "residual": residual[r, s, g],
+                             "fitted": fit["fitted"][g]})
+    counts = rates * exposure
+    published_change = float(end.sum() - start.sum())
+    summary = {
+        "census_2010": float(start.sum()),
+        "census_2020": float(end.sum()),
+        "published_change": published_change,
+        "net_migration_residual": float(residual.sum()),
+        "implied_natural_change": published_change - float(residual.sum()),
+        "projected_births": float(births_total.sum()),
+        "annual_net_migration_from_rates": float(counts.sum()),
+    }
+    for array in (rates, counts):
+        array.setflags(write=False)
+    return {"codes": codes, "rates": rates, "counts": counts, "residual": pd.DataFrame(rows),
+            "fits": pd.DataFrame(fits), "summary": summary}

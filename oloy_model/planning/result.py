@@ -1,0 +1,206 @@
+"""``run(scenario) -> Result``: projection, demand, the capacity ledger, gaps and indicators.
+
+The orchestrator of the demand-and-capacity side; wires :mod:`demand`, :mod:`capacity` and
+:mod:`gaps` to the projection and the plan data, and holds no formula of its own.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import capacity as cap
+from . import demand as dem
+from . import gaps as gp
+from ..demography.population import base_population, region_codes
+from ..demography.projection import Projection, project
+from ..base.resources import read_bundled
+from ..base.scenario import Scenario, load_scenario
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything one scenario run produces (tidy frames).
+
+    Attributes
+    ----------
+    projection : Projection
+    demand : DataFrame [scenario, region, year, service, basis, demand]
+    ledger : DataFrame, the capacity ledger used (see :mod:`oloy_model.planning.capacity`)
+    capacity : DataFrame [region, year, service, capacity]
+    gaps : DataFrame [scenario, region, year, service, basis, demand, capacity, gap, cost_to_close_10k_yuan]
+        Counties and the prefecture. ``gap = demand - capacity``, positive = shortfall.
+    shortfalls : DataFrame, first shortfall year, place-years short and peak gap per county/service/basis
+    indicators : DataFrame [scenario, region, year, indicator, unit, value, baseline_value, target, target_year, met]
+    unit_costs : DataFrame, the plan's own unit costs [10k yuan per place]
+    checks : DataFrame, the plan's figures recomputed from the data, with inconsistencies
+    evaluation : DataFrame or None
+        Errors against ``projection.observations_file`` (row level; filled by ``om.run``, see :mod:`oloy_model.orchestrators`).
+    """
+
+    projection: Projection
+    demand: pd.DataFrame
+    ledger: pd.DataFrame
+    capacity: pd.DataFrame
+    gaps: pd.DataFrame
+    shortfalls: pd.DataFrame
+    indicators: pd.DataFrame
+    unit_costs: pd.DataFrame
+    checks: pd.DataFrame
+    evaluation: pd.DataFrame | None = None
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.projection.scenario
+
+
+@functools.lru_cache(maxsize=2)
+def plan_figures() -> dict[str, float]:
+    """The plan's figures (``data/plan/plan_figures.csv``) as item -> value."""
+    table = read_bundled("plan/plan_figures.csv")
+    return dict(zip(table["item"], table["value"].astype(float)))
+
+
+def allocation_weights(rule: str) -> dict[str, pd.Series]:
+    """County weights per service from the 2020 census base (rule: target_group or population)."""
+    pop = base_population()
+    total = pop.groupby("region")["population"].sum()
+    if rule == "population":
+        return {service: total for service in cap.SERVICES}
+    old = pop[pop["age"] >= 60].groupby("region")["population"].sum()
+    young = pop[pop["age"] <= 2].groupby("region")["population"].sum()
+    return {"elderly_beds": old, "nursing_beds": old, "childcare_places": young}
+
+
+def build_ledger(scenario: Scenario) -> pd.DataFrame:
+    """The scenario's ledger: the user's file when given, else the plan ledger."""
+    v = scenario.values
+    if v["capacity.ledger_file"]:
+        return cap.read_ledger(v["capacity.ledger_file"], regions=region_codes())
+    return cap.plan_ledger(plan_figures(), allocation_weights(v["capacity.allocation"]), phasing=v["capacity.phasing"],
+                           childcare_base=v["capacity.childcare_base"],
+                           nursing_share_of_new_beds=v["capacity.nursing_share_of_new_beds"])
+
+
+NORM_KEYS = {"elderly_beds_per_1000_60plus": "demand.elderly_beds_per_1000_{}",
+             "nursing_share": "demand.nursing_share_{}", "childcare_places_per_1000": "demand.childcare_per_1000_{}"}
+NORM_YEARS = (2020, 2025, 2030, 2035)  # path points; linear between them, held after 2035
+
+
+def norm_paths(v) -> dict[str, dict[int, float]]:
+    """Norm path points by year; a point set to ``"auto"`` (2030 by default) is left out, so the
+    path runs straight between its neighbours."""
+    return {path: {year: v[key.format(year)] for year in NORM_YEARS if v[key.format(year)] != "auto"}
+            for path, key in NORM_KEYS.items()}
+
+
+ENROLMENT_SHAPE = np.array([0.05, 0.35, 1.0])  # ages 0, 1, 2 (data/plan/demand_parameters.csv)
+
+
+def institutional_takeup(v) -> float:
+    """Institutional residents per person in need [-] = institutional share / need share of 60+.
+
+    At most 1 (validation requires institutional_share_60plus <= care_need_share_60plus:
+    residents are drawn from the people in need); 0 when nobody is in need.
+    """
+    need = v["demand.care_need_share_60plus"]
+    return v["demand.institutional_share_60plus"] / need if need > 0 else 0.0
+
+
+def uptake_parameters(v) -> dict:
+    """Calibrated uptake parameters on the 2020 census base."""
+    pop = base_population().groupby("age")["population"].sum().to_numpy()
+    slope, cap_ = v["demand.care_need_age_slope"], v["demand.care_need_cap"]
+    level = dem.calibrate_care_need(pop, v["demand.care_need_share_60plus"], slope=slope, cap=cap_)
+    need = dem.care_need_curve(np.arange(101), level, slope=slope, cap=cap_)
+    return {
+        "care_need": need,
+        "institutional_takeup": institutional_takeup(v),
+        "nursing_share_of_residents": v["demand.nursing_share_of_residents"],
+        "elderly_occupancy": v["demand.elderly_occupancy"],
+        "enrolment": dem.enrolment_by_age(v["demand.childcare_enrolment"], ENROLMENT_SHAPE, pop[:3]),
+        "childcare_occupancy": v["demand.childcare_occupancy"],
+    }
+
+
+def plan_checks(plan: dict[str, float]) -> pd.DataFrame:
+    """The plan's own figures recomputed from the census, and where they disagree."""
+    groups = base_population()
+    total = groups["population"].sum()
+    old = groups.loc[groups["age"] >= 60, "population"].sum()
+    rows = [
+        ("beds per 1,000 aged 60+ (2020)", plan["beds_per_1000_elderly"], 1000 * plan["elderly_beds_total"] / old,
+         "11,669 beds / 567,828 aged 60+ x 1,000; the plan rounds to 20"),
+        ("childcare places per 1,000 residents (2020)", plan["childcare_places_per_1000"],
+         1000 * plan["childcare_places"] / total, "8,042 places / 3,337,559 residents x 1,000"),
+        ("childcare places needed at 3 per 1,000 (2020)", plan["childcare_places_needed_at_3_per_1000"],
+         3 * total / 1000, "the plan's 6,887 equals its 2025 targets 1,600 + 5,287, not 3 x 3,337,559 / 1,000"),
+        ("childcare places in 2020 (two published figures)", plan["childcare_places_alternative"],
+         plan["childcare_places"], "the plan gives 8,042 (baseline section) and 3,125 (trends section)"),
+        ("nursing-type share (2020, percent)", plan["nursing_share_of_operating_beds"],
+         100 * plan["nursing_beds_medical_care"] / plan["elderly_beds_total"],
+         "41.82% is of operating institutions' beds (implying about 5,194 such beds); 2,172 is 18.6% of all 11,669 "
+         "beds, the basis of the model's indicator"),
+        ("new elderly beds: public + public-benefit", plan["elderly_new_beds_total"],
+         plan["elderly_public_new_beds"] + plan["elderly_public_benefit_new_beds"], "4,546 + 550"),
+        ("new childcare places: public + public-benefit", plan["childcare_new_places_total"],
+         plan["childcare_public_new_places"] + plan["childcare_public_benefit_new_places"], "6,603 + 4,928"),
+    ]
+    table = pd.DataFrame(rows, columns=["check", "published", "recomputed", "note"])
+    table["difference"] = table["recomputed"] - table["published"]
+    table["consistent"] = (table["difference"].abs() / table["published"]).round(6) < 0.01
+    return table[["check", "published", "recomputed", "difference", "consistent", "note"]]
+
+
+def _ownership(ledger: pd.DataFrame, years: np.ndarray, regions: list[str]) -> pd.DataFrame:
+    child = ledger[ledger["service"] == "childcare_places"]
+    public = child[child["type"].isin(["public", "public_benefit"])].assign(service="public_benefit_childcare_places")
+    private = child[child["type"] == "private"].assign(service="private_childcare_places")
+    table = cap.capacity_by_year(pd.concat([public, private]), years, regions,
+                                 services=("public_benefit_childcare_places", "private_childcare_places"))
+    return table.pivot_table(index=["region", "year"], columns="service", values="capacity").reset_index()
+
+
+def run(scenario: Scenario | str, *, ledger: pd.DataFrame | None = None) -> Result:
+    """Project a scenario and forecast demand, capacity, gaps and plan indicators.
+
+    Parameters
+    ----------
+    scenario : Scenario or str
+        A loaded scenario, a bundled name or a path to a TOML file.
+    ledger : DataFrame, optional
+        A capacity ledger (layout of :mod:`oloy_model.planning.capacity`) replacing the scenario's.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    projection = project(scenario)
+    v = scenario.values
+    plan = plan_figures()
+    population = projection.population
+    demand = pd.concat([dem.norm_demand(population, norm_paths(v)),
+                        dem.uptake_demand(population, **uptake_parameters(v))], ignore_index=True)
+    regions = region_codes()
+    years = np.sort(population["year"].unique())
+    if ledger is None:
+        ledger = build_ledger(scenario)
+    else:
+        cap.check_ledger_frame(ledger)
+    capacity = cap.capacity_by_year(ledger, years, regions)
+    costs = cap.unit_costs(plan)
+    unit_cost = costs[costs["basis_of_cost"] == "all 14th-plan projects"].set_index("service")["unit_cost_10k_yuan"].to_dict()
+    gap_table = gp.gaps(demand, capacity, unit_cost)
+    bands = dem.age_band(population, 0).merge(
+        dem.age_band(population, 60).rename(columns={"population": "age_60plus"}), on=["scenario", "region", "year"])
+    bands["scenario"] = bands["scenario"].astype(str)
+    targets = {
+        "elderly_beds_per_1000_60plus": (plan["target_beds_per_1000_elderly"], 2025),
+        "nursing_share_of_elderly_beds": (plan["target_nursing_share"], 2025),
+        "childcare_places_per_1000": (plan["target_childcare_places_per_1000"], 2025),
+        "public_benefit_childcare_places": (plan["target_public_benefit_childcare_places"], 2025),
+        "private_childcare_places": (plan["target_private_childcare_places"], 2025),
+    }
+    indicator_table = gp.indicators(capacity, bands, _ownership(ledger, years, regions), targets)
+    return Result(projection, demand, ledger, capacity, gap_table, gp.shortfall_summary(gap_table), indicator_table,
+                  costs, plan_checks(plan))

@@ -1,0 +1,446 @@
+"""Probabilistic projections: ``simulate(scenario, draws, seed) -> Ensemble``.
+
+Draws run in chunks of ``chunk_size`` through the same kernel as the deterministic projection
+(within a chunk the draw axis leads the engine's arrays; no Python loop over draws). Only
+per-draw totals are kept (population by age band, births, the need- and enrolment-weighted
+sums that demand needs: 22.6 kB per draw for 2020-2050), not every cell, unless
+``keep_cells=True``; gaps are derived from them when asked. Every draw's random numbers come
+from a fixed block stream (:func:`oloy_model.uncertainty.stochastic.block_noise`), so the results do not
+depend on the chunk size. Memory: the peak stays under :data:`MEMORY_BOUND` for every
+accepted number of draws (at most :data:`MAX_DRAWS`; docs/robustness.md, Memory). With every
+standard deviation set to zero each draw equals the deterministic projection bit for bit.
+See :mod:`oloy_model.uncertainty.stochastic` for the models and their fits.
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..demography import ccmpp, local_estimates as estimates, mortality
+from . import stochastic
+from ..base.errors import OloyInputError
+from ..base.hierarchy import area_code
+from ..demography.lifetable import life_table
+from ..demography.migration import at_risk
+from ..demography.population import SEXES
+from ..demography.projection import Inputs, build_inputs
+from ..planning.result import Result, norm_paths, run, uptake_parameters
+from ..planning.demand import BASES, SERVICES, norm_from_totals, ratio_path, uptake_from_totals
+from ..base.scenario import Scenario, load_scenario
+
+STAT_NAMES = ("population", "age_0_2", "age_60plus", "age_80plus", "care_need", "enrolled", "births")
+QUANTITIES = ("population", "age_0_2", "age_60plus", "age_80plus", "births")
+E0_GRID = np.linspace(-1.2, 1.2, 97)  # Brass alphas spanning about +-10 years of e0
+
+# Memory (measured with benchmarks/bench_ensemble_memory.py; docs/robustness.md, Memory).
+MEMORY_BOUND = 3 * 2**30  # [bytes] peak resident memory of simulate() and its tables, any accepted draws
+KEPT_BYTES = 2_300_000_000  # [bytes] budget of the per-draw arrays kept to the end (totals, cells)
+MAX_DRAWS = 100_000  # absolute maximum; the budget allows 101,842 draws of 2020-2050 x 12 counties
+CHUNK_SIZE = 250  # draws per chunk: about 50 MB of working arrays; faster than larger chunks (cache)
+OUTPUT_WORKING_BYTES = 64 * 2**20  # [bytes] working arrays of one block of years in the quantile tables
+
+
+@dataclass(frozen=True)
+class Ensemble:
+    """Draws of a scenario's projection, demand and gaps, kept as per-draw totals.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    result : Result
+        The deterministic run (capacity, ledger, deterministic gaps) the draws are set against.
+    seed, draws : int
+    regions : list[str]
+        The counties, then the prefecture (:func:`~oloy_model.base.hierarchy.area_code`; the sum of
+        the counties in every draw).
+    years : ndarray
+    stats : ndarray, shape (draws, years, regions + 1, len(STAT_NAMES))
+    uptake_noise : ndarray, shape (draws, 2)
+        Each draw's log multipliers of institutional take-up and childcare enrolment.
+    parameters : dict
+        The standard deviations and AR coefficients used, with their fitted statistics.
+    cells : ndarray or None
+        (draws, years, counties, 2, 101) population when ``keep_cells`` was asked.
+    gap_draws : ndarray, shape (draws, years, regions + 1, 3 services, 2 bases)
+        Demand minus capacity [places], computed from ``stats`` when read (a new array each
+        time, 19 kB per draw); the tables below compute it a block of years at a time.
+    """
+
+    scenario: Scenario
+    result: Result
+    seed: int
+    draws: int
+    regions: list[str]
+    years: np.ndarray
+    stats: np.ndarray
+    uptake_noise: np.ndarray
+    parameters: dict = field(default_factory=dict)
+    cells: np.ndarray | None = None
+
+    @property
+    def gap_draws(self) -> np.ndarray:
+        return self._gap_block(slice(None))
+
+    @functools.cached_property
+    def _capacity(self) -> np.ndarray:
+        """Capacity (years, regions + 1, services) [places] from the deterministic ledger."""
+        return _capacity_array(self.result, self.regions[:-1], self.years)
+
+    @functools.cached_property
+    def _uptake(self) -> dict:
+        return uptake_parameters(self.scenario.values)
+
+    def _gap_block(self, years: slice) -> np.ndarray:
+        """Gap draws (draws, years[years], regions + 1, services, bases) [places]."""
+        return _gaps(self.stats[:, years], self.years[years], self._capacity[years], self.scenario, self._uptake,
+                     self.uptake_noise)
+
+    def _year_blocks(self) -> list[slice]:
+        """Blocks of years whose working arrays (one gap block + two copies) fit OUTPUT_WORKING_BYTES."""
+        per_year = self.draws * len(self.regions) * 8 * (len(SERVICES) * len(BASES) + 2)
+        size = max(1, OUTPUT_WORKING_BYTES // per_year)
+        return [slice(i, min(i + size, self.years.size)) for i in range(0, self.years.size, size)]
+
+    def quantiles(self, quantities: Sequence[str] = QUANTITIES,
+                  probabilities: Sequence[float] = (0.1, 0.5, 0.9)) -> pd.DataFrame:
+        """Quantiles of projected totals: ``[scenario, region, year, quantity, q10, q50, q90, mean]``."""
+        parts = []
+        for quantity in quantities:
+            if quantity not in STAT_NAMES:
+                raise OloyInputError(f"quantity {quantity!r} is not known; expected one of {list(STAT_NAMES)}")
+            k = STAT_NAMES.index(quantity)
+
+            def columns(values: np.ndarray) -> dict[str, np.ndarray]:  # values (draws, years, regions)
+                q = np.quantile(values, probabilities, axis=0)  # (p, years, regions)
+                return {f"q{round(100 * p):02d}": q[i] for i, p in enumerate(probabilities)} | {
+                    "mean": values.mean(axis=0)}
+
+            blocks = [columns(self.stats[:, years, :, k]) for years in self._year_blocks()]
+            frame = _frame(self.regions, self.years, _join(blocks))
+            frame.insert(2, "quantity", quantity)
+            parts.append(frame)
+        table = pd.concat(parts, ignore_index=True)
+        table.insert(0, "scenario", self.scenario.name)
+        return table
+
+    def demand_quantiles(self, probabilities: Sequence[float] = (0.1, 0.5, 0.9)) -> pd.DataFrame:
+        """Quantiles of demand: ``[scenario, region, year, service, basis, q10, q50, q90]`` [places].
+
+        Capacity is the same in every draw, so demand quantiles are gap quantiles plus capacity.
+        """
+        def columns(gap: np.ndarray, s: int, years: slice) -> dict[str, np.ndarray]:
+            q = np.quantile(gap, probabilities, axis=0) + self._capacity[years, :, s][None]
+            return {f"q{round(100 * p):02d}": q[i] for i, p in enumerate(probabilities)}
+
+        return self._by_service_and_basis(columns)
+
+    def gap_probabilities(self, threshold: float | None = None,
+                          probabilities: Sequence[float] = (0.1, 0.5, 0.9)) -> pd.DataFrame:
+        """``[scenario, region, year, service, basis, p_shortfall, p_shortfall_over_threshold,
+        threshold, gap_p10, gap_p50, gap_p90]``: the probability that demand exceeds capacity,
+        that it does so by more than ``threshold`` places, and gap quantiles [places]."""
+        threshold = self.scenario["stochastic.shortfall_threshold"] if threshold is None else threshold
+
+        def columns(gap: np.ndarray, s: int, years: slice) -> dict[str, np.ndarray]:
+            q = np.quantile(gap, probabilities, axis=0)
+            return {"p_shortfall": np.mean(gap > 0.0, axis=0),
+                    "p_shortfall_over_threshold": np.mean(gap > threshold, axis=0),
+                    "threshold": np.full(gap.shape[1:], float(threshold))} | {
+                f"gap_p{round(100 * p):02d}": q[i] for i, p in enumerate(probabilities)}
+
+        return self._by_service_and_basis(columns)
+
+    def _by_service_and_basis(self, columns) -> pd.DataFrame:
+        """Long table of ``columns(gap (draws, years, regions), service index, years)`` per service and basis.
+
+        The gaps are computed one block of years at a time (bounded memory); each column's
+        value depends only on its own year and region, so the blocks do not change it.
+        """
+        blocks: dict[tuple[int, int], list] = {(s, b): [] for s in range(len(SERVICES)) for b in range(len(BASES))}
+        for years in self._year_blocks():
+            gap = self._gap_block(years)
+            for (s, b), parts in blocks.items():
+                parts.append(columns(gap[..., s, b], s, years))
+        frames = []
+        for (s, b), parts in blocks.items():
+            frame = _frame(self.regions, self.years, _join(parts))
+            frame.insert(2, "service", SERVICES[s])
+            frame.insert(3, "basis", BASES[b])
+            frames.append(frame)
+        table = pd.concat(frames, ignore_index=True)
+        table.insert(0, "scenario", self.scenario.name)
+        return table
+
+
+def _join(blocks: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Concatenate per-block (years, regions) columns along the year axis."""
+    return {name: np.concatenate([block[name] for block in blocks]) for name in blocks[0]}
+
+
+def _frame(regions: list[str], years: np.ndarray, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """(years, regions) arrays -> long frame [region, year, ...] sorted by region then year."""
+    frame = pd.DataFrame({"region": np.repeat(np.array(regions, dtype=object), years.size),
+                          "year": np.tile(years.astype(int), len(regions))})
+    for name, values in columns.items():
+        frame[name] = np.asarray(values).T.reshape(-1)
+    return frame[["region", "year", *columns]]
+
+
+def resolved_parameters(scenario: Scenario) -> dict:
+    """The stochastic settings with ``auto`` replaced by the fitted values."""
+    v = scenario.values
+    fert, mort = stochastic.fit_fertility(), stochastic.fit_mortality()
+
+    def pick(key: str, fitted: float) -> float:
+        return fitted if v[key] == "auto" else float(v[key])
+
+    return {
+        "fertility_sd": pick("stochastic.fertility_sd", fert["sd"]),
+        "fertility_ar": pick("stochastic.fertility_ar", fert["ar"]),
+        "county_fertility_sd": pick("stochastic.county_fertility_sd",
+                                    stochastic.county_fertility_sd(estimates.fertility_estimates())),
+        "county_fertility_ar": float(v["stochastic.county_fertility_ar"]),
+        "e0_sd": pick("stochastic.e0_sd", mort["sd"]),
+        "migration_level_sd": float(v["stochastic.migration_level_sd"]),
+        "migration_annual_sd": float(v["stochastic.migration_annual_sd"]),
+        "migration_ar": float(v["stochastic.migration_ar"]),
+        "uptake_sd": float(v["stochastic.uptake_sd"]),
+        "fertility_fit": fert,
+        "mortality_fit": mort,
+    }
+
+
+def check_whole_number(label: str, value, *, minimum: int) -> int:
+    """``value`` as an ``int`` if it is a whole number >= ``minimum``, else :class:`OloyInputError`.
+
+    Python and numpy integers are accepted; ``bool``, floats (even ``50.0``), strings and
+    ``None`` are not. ``label`` names the argument in the message (``"draws="`` or ``"--draws "``).
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise OloyInputError(f"{label}{value!r} ({type(value).__name__}); expected a whole number (int) >= {minimum}")
+    if value < minimum:
+        raise OloyInputError(f"{label}{value}; expected a whole number >= {minimum}")
+    return int(value)
+
+
+def max_draws(years: int = 31, counties: int = 12, *, keep_cells: bool = False) -> int:
+    """Most draws whose kept arrays fit :data:`KEPT_BYTES` (at most :data:`MAX_DRAWS`).
+
+    ``years`` counts the base year; each draw keeps ``years x (counties + 1) x 7`` totals and
+    two uptake multipliers (float64), plus ``years x counties x 2 x 101`` cells with ``keep_cells``.
+    """
+    return min(MAX_DRAWS, KEPT_BYTES // _kept_bytes_per_draw(years, counties, keep_cells))
+
+
+def _kept_bytes_per_draw(years: int, counties: int, keep_cells: bool) -> int:
+    totals = (years * (counties + 1) * len(STAT_NAMES) + 2) * 8
+    return totals + (years * counties * 2 * 101 * 8 if keep_cells else 0)
+
+
+def check_draws(draws, *, label: str = "draws=", years: int = 31, counties: int = 12, keep_cells: bool = False) -> int:
+    """Number of draws: 1 .. :func:`max_draws` for a projection of ``years`` x ``counties``.
+
+    The maximum keeps the peak memory under :data:`MEMORY_BOUND`: exact quantiles need every
+    draw's totals, so memory grows with the number of draws however they are chunked.
+    """
+    draws = check_whole_number(label, draws, minimum=1)
+    limit = max_draws(years, counties, keep_cells=keep_cells)
+    if draws > limit:
+        kept = _kept_bytes_per_draw(years, counties, keep_cells)
+        what = "keep_cells keeps every population cell" if keep_cells else "exact quantiles need every draw's totals"
+        raise OloyInputError(f"{label}{draws:,} is above the maximum of {limit:,} draws for {years} years x {counties} "
+                             f"counties: {what} ({kept / 1e3:.1f} kB per draw, {draws * kept / 1e9:,.1f} GB for "
+                             f"{draws:,}), and the maximum keeps the peak memory under {MEMORY_BOUND / 2**30:.0f} GiB "
+                             "(docs/robustness.md, Memory)")
+    return draws
+
+
+def check_seed(seed, *, label: str = "seed=") -> int:
+    """A seed for ``numpy.random.SeedSequence``: a whole number >= 0."""
+    return check_whole_number(label, seed, minimum=0)
+
+
+class _SurvivalGrid:
+    """Survival on a grid of Brass alphas, interpolated to each draw's e0 (one step at a time)."""
+
+    def __init__(self, inputs: Inputs):
+        standards = mortality.standard_mx(inputs.years)  # (T, 2, 101)
+        grid_mx = mortality.relational_grid(standards, E0_GRID)  # (T, 2, K, 101)
+        sexes = np.broadcast_to(np.array(SEXES)[:, None], grid_mx.shape[1:3])
+        table = life_table(grid_mx, np.broadcast_to(sexes, grid_mx.shape[:-1]))
+        self.survival = ccmpp.survival_from_life_table(table["lx"], table["Lx"], table["Tx"])[:, :, ::-1]
+        self.e0 = table["ex"][..., 0][:, :, ::-1]  # (T, 2, K), increasing
+        self.path = inputs.e0
+
+    def step(self, e0_noise: np.ndarray, t: int) -> np.ndarray:
+        """Survival (draws, 2, 101) of step ``t`` for e0 = scenario path + ``e0_noise[:, t]``."""
+        out = np.empty((e0_noise.shape[0], 2, self.survival.shape[-1]))
+        for s in range(2):
+            grid = self.e0[t, s]
+            position = np.interp(self.path[t, s] + e0_noise[:, t], grid, np.arange(grid.size, dtype=float))
+            low = np.clip(np.floor(position).astype(int), 0, grid.size - 2)
+            weight = (position - low)[:, None]
+            out[:, s] = (1.0 - weight) * self.survival[t, s][low] + weight * self.survival[t, s][low + 1]
+        return out
+
+
+def simulate(scenario: Scenario | str, draws: int = 1000, seed: int = 1, *, keep_cells: bool = False,
+             progress: Callable[[str], None] | None = None, chunk_size: int = CHUNK_SIZE) -> Ensemble:
+    """Run ``draws`` stochastic projections of a scenario and set them against capacity.
+
+    Parameters
+    ----------
+    scenario : Scenario or str
+    draws : int
+        Number of draws, 1 .. :func:`max_draws` (Python or numpy integer): 100,000 for
+        2020-2050, fewer for a later horizon (38,993 to 2100).
+    seed : int
+        Seed (>= 0) of the random streams (see :func:`oloy_model.uncertainty.stochastic.block_noise`);
+        the same seed gives the same numbers, and draw ``i`` is the same whatever ``draws``.
+    keep_cells : bool
+        Keep every population cell of every draw (memory: draws x 31 x 12 x 202 x 8 bytes,
+        so at most 3,687 draws of 2020-2050; :func:`max_draws`).
+    chunk_size : int
+        Draws projected together (vectorised); memory, not results, depends on it: any chunk
+        size gives the same numbers bit for bit.
+
+    Notes
+    -----
+    Peak memory is the fixed overhead (data, deterministic run; about 0.2 GB) plus
+    ``chunk_size`` x about 0.2 MB of working arrays plus the kept totals (22.6 kB per draw
+    for 2020-2050); below :data:`MEMORY_BOUND` for every accepted ``draws``.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    if not isinstance(keep_cells, (bool, np.bool_)):
+        raise OloyInputError(f"keep_cells={keep_cells!r}; expected True or False")
+    draws = check_draws(draws, keep_cells=bool(keep_cells))
+    seed = check_seed(seed)
+    chunk_size = check_whole_number("chunk_size=", chunk_size, minimum=1)
+    inputs = build_inputs(scenario)
+    check_draws(draws, years=inputs.years.size + 1, counties=len(inputs.codes), keep_cells=bool(keep_cells))
+    result = run(scenario)
+    p = resolved_parameters(scenario)
+    projector = _Projector(scenario, inputs, p)
+    years = projector.years
+    stats = np.empty((draws, years.size, len(inputs.codes) + 1, len(STAT_NAMES)))
+    uptake_noise = np.empty((draws, 2))
+    cells = np.empty((draws, years.size) + inputs.base.shape) if keep_cells else None
+    cache: dict = {}
+    report_every = max(chunk_size, draws // 10)  # about ten progress lines at most
+    for start in range(0, draws, chunk_size):
+        stop = min(draws, start + chunk_size)
+        noise = stochastic.draw_noise(seed, start, stop, inputs.years.size, len(inputs.codes), p, cache)
+        projector.project(noise, stats[start:stop], None if cells is None else cells[start:stop])
+        uptake_noise[start:stop] = noise["uptake"]
+        if progress and (stop == draws or stop // report_every > start // report_every):
+            progress(f"  draws: {stop:,}/{draws:,} done")
+    return Ensemble(scenario, result, seed, draws, list(inputs.codes) + [area_code()], years, stats, uptake_noise,
+                    p, cells)
+
+
+class _Projector:
+    """Projects chunks of draws; everything that does not depend on the draws is built once."""
+
+    def __init__(self, scenario: Scenario, inputs: Inputs, p: dict):
+        self.inputs = inputs
+        self.years = np.concatenate([[scenario["projection.base_year"]], inputs.years])
+        self.weights = _weights(uptake_parameters(scenario.values))
+        self.timing = scenario["projection.migration_timing"]
+        self.grid = None if p["e0_sd"] == 0 else _SurvivalGrid(inputs)
+        # Fertility noise multiplies the base-year age schedule (None: no births to shape).
+        self.schedule = inputs.asfr[0, 0] / inputs.tfr[0, 0] if inputs.tfr[0, 0] > 0 else None
+        self.uses_counts = bool(np.any(inputs.migration_counts))  # else skip the all-zero basis's arithmetic
+
+    def project(self, noise: dict[str, np.ndarray], stats: np.ndarray, cells: np.ndarray | None) -> None:
+        """Fill ``stats`` (n, years, regions + 1, stats) and ``cells`` for the n draws of ``noise``.
+
+        Every operation is elementwise along the draw axis, so a draw's numbers do not depend
+        on the other draws in the chunk.
+        """
+        inputs, n_regions = self.inputs, len(self.inputs.codes)
+        # Fertility: scenario TFR x exp(prefecture noise + county deviation); exactly the path when sd = 0.
+        tfr = inputs.tfr[None, :, :] * np.exp(noise["tfr"][:, :, None] + np.swapaxes(noise["county_tfr"], 1, 2))
+        migration_multiplier = np.exp(noise["migration_level"] + noise["migration_annual"])  # (n, R, T)
+        population = np.broadcast_to(inputs.base, (tfr.shape[0],) + inputs.base.shape).copy()
+        stats[:, 0, :n_regions, :-1] = _band_sums(population, self.weights)
+        stats[:, 0, :n_regions, -1] = 0.0  # births of the base year are not projected
+        if cells is not None:
+            cells[:, 0] = population
+        for t in range(inputs.years.size):
+            multiplier = migration_multiplier[:, :, t][:, :, None, None]
+            migrants = (inputs.migration_rates[t] * multiplier) * at_risk(population)
+            if self.uses_counts:
+                migrants = inputs.migration_counts[t] * multiplier + migrants
+            surv = inputs.survival[t] if self.grid is None else self.grid.step(noise["e0"], t)[:, None]
+            out = ccmpp.step(population, surv, _asfr(inputs, tfr, self.schedule, t), inputs.srb[t], migrants,
+                             migration_timing=self.timing, detail=False)
+            population = out["population"]
+            stats[:, t + 1, :n_regions, :-1] = _band_sums(population, self.weights)
+            stats[:, t + 1, :n_regions, -1] = out["births"].sum(axis=-1)
+            if cells is not None:
+                cells[:, t + 1] = population
+        stats[:, :, n_regions] = stats[:, :, :n_regions].sum(axis=2)
+
+
+def _asfr(inputs: Inputs, tfr: np.ndarray, schedule: np.ndarray | None, t: int) -> np.ndarray:
+    """Rates of step ``t`` (n, R, 101): the deterministic ones, exactly, for a draw on the scenario path."""
+    on_path = tfr[:, t] == inputs.tfr[t]  # (n, R)
+    if schedule is None or np.all(on_path):
+        return inputs.asfr[t]
+    # Row by row, so that a draw's rates do not depend on the other draws in the chunk.
+    return np.where(on_path[:, :, None], inputs.asfr[t], tfr[:, t, :, None] * schedule)
+
+
+def _weights(uptake: dict) -> np.ndarray:
+    """(2*101, 6) weights turning a (sex, age) population into the stat sums."""
+    ages = np.arange(101)
+    columns = [np.ones(101), (ages <= 2) * 1.0, (ages >= 60) * 1.0, (ages >= 80) * 1.0, uptake["care_need"],
+               np.where(ages <= 2, uptake["enrolment"][np.minimum(ages, 2)], 0.0)]
+    single = np.stack(columns, axis=1)
+    return np.concatenate([single, single], axis=0)
+
+
+def _band_sums(population: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    flat = population.reshape(-1, weights.shape[0])
+    return (flat @ weights).reshape(population.shape[:-2] + (weights.shape[1],))
+
+
+def _capacity_array(result: Result, codes: list[str], years: np.ndarray) -> np.ndarray:
+    """Capacity (years, counties + prefecture, services) [places] from the deterministic run."""
+    capacity = result.capacity.pivot_table(index="year", columns=["region", "service"], values="capacity")
+    cap = np.zeros((years.size, len(codes) + 1, len(SERVICES)))
+    for r, code in enumerate(codes):
+        for s, service in enumerate(SERVICES):
+            cap[:, r, s] = capacity[(code, service)].reindex(years).to_numpy()
+    cap[:, -1] = cap[:, :-1].sum(axis=1)
+    return cap
+
+
+def _gaps(stats: np.ndarray, years: np.ndarray, cap: np.ndarray, scenario: Scenario, uptake: dict,
+          uptake_noise: np.ndarray) -> np.ndarray:
+    """Gap draws (draws, years, regions + 1, services, bases) [places] against capacity ``cap``."""
+    paths = norm_paths(scenario.values)
+    col = {name: i for i, name in enumerate(STAT_NAMES)}
+    elderly_ratio = ratio_path(years, paths["elderly_beds_per_1000_60plus"])[None, :, None]
+    nursing_share = ratio_path(years, paths["nursing_share"])[None, :, None]
+    child_ratio = ratio_path(years, paths["childcare_places_per_1000"])[None, :, None]
+    takeup = uptake["institutional_takeup"] * np.exp(uptake_noise[:, 0])[:, None, None]
+    enrol = np.exp(uptake_noise[:, 1])[:, None, None]
+    demand = np.empty(stats.shape[:3] + (len(SERVICES), len(BASES)))
+    # One basis at a time: three (draws, years, regions) arrays besides the block at any moment.
+    for s, values in enumerate(norm_from_totals(stats[..., col["age_60plus"]], stats[..., col["population"]],
+                                                elderly_ratio, nursing_share, child_ratio)):
+        demand[..., s, 0] = values
+    residents, enrolled = stats[..., col["care_need"]] * takeup, stats[..., col["enrolled"]] * enrol
+    for s, values in enumerate(uptake_from_totals(residents, enrolled,
+                                                  nursing_share_of_residents=uptake["nursing_share_of_residents"],
+                                                  elderly_occupancy=uptake["elderly_occupancy"],
+                                                  childcare_occupancy=uptake["childcare_occupancy"])):
+        demand[..., s, 1] = values
+    demand -= cap[None, :, :, :, None]
+    return demand

@@ -1,0 +1,169 @@
+"""Stochastic components: time-series models fitted with statsmodels, and their noise paths.
+
+* **Fertility.** Log TFR of China (UN WPP 2024 annual estimates, 1991-2023: after the
+  fertility transition) is an ARIMA(1,1,0) process: annual changes are AR(1). Fitted by
+  exact maximum likelihood (statsmodels ``ARIMA``); chosen over the random walk (0,1,0) by
+  AIC (-88.5 vs -87.5) and by the Ljung-Box test on its residuals (p = 0.13 at lag 5, vs
+  0.06). The model's noise, started at 0 in the base year, multiplies the scenario's
+  prefecture path (``exp(X_t)``), so the scenario stays the centre of the fan. Counties
+  share the prefecture's noise and add their own AR(1) deviation whose standard deviation is
+  the pooled year-to-year spread of the county/prefecture ratios of the reverse-survival
+  estimates (2015-2020): counties are correlated through the common factor.
+* **Mortality.** China's both-sex e0 (WPP 2024, 1990-2019, before the COVID years) is a
+  random walk with drift, ARIMA(0,1,0) + drift; its innovation standard deviation (0.111
+  years) drives a zero-mean random walk added to the scenario's e0 path (the same shock for
+  both sexes, keeping the sex gap), translated to life tables by the same Brass relational
+  model as the deterministic engine.
+* **Migration** (explicit assumptions, no time series): each county's net migration is the
+  scenario level times ``exp(level + annual)``: a persistent county level (sd 0.3 in logs,
+  drawn once per draw) and an AR(1) annual deviation (sd 0.1, coefficient 0.7).
+* **Uptake** (assumption): institutional take-up and childcare enrolment each get one
+  log-normal multiplier per draw (sd 0.2).
+
+* **Random streams.** Draws come in fixed blocks of :data:`NOISE_BLOCK`; block ``k`` is
+  drawn in full from its own generator, the ``k``-th child of ``numpy.random.SeedSequence(seed)``
+  (:func:`block_noise`). Draw ``i`` therefore gets the same numbers whatever the number of
+  draws and however the ensemble is cut into chunks (PCG64: O'Neill 2014, HMC-CS-2014-0905; numpy's
+  ``SeedSequence`` spawning for independent parallel streams).
+
+References: Box, Jenkins & Reinsel, Time Series Analysis (4th ed., 2008), ch. 3-5; Alkema et
+al. (2011), "Probabilistic projections of the total fertility rate for all countries",
+Demography 48:815-839 (AR(1) fluctuations around a trend); Lee & Tuljapurkar (1994),
+"Stochastic population forecasts for the United States", JASA 89:1175-1189.
+"""
+from __future__ import annotations
+
+import functools
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from ..base.hierarchy import area_code
+from ..base.resources import read_bundled
+
+TFR_FIT_YEARS = (1991, 2023)
+NOISE_BLOCK = 1000  # draws per random block; changing it changes every draw's numbers
+E0_FIT_YEARS = (1990, 2019)
+
+
+def _fit_arima(series: np.ndarray, order: tuple[int, int, int], trend: str):
+    from statsmodels.tsa.arima.model import ARIMA
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence chatter on short series
+        return ARIMA(series, order=order, trend=trend).fit()
+
+
+@functools.lru_cache(maxsize=1)
+def fit_fertility() -> dict[str, float]:
+    """ARIMA(1,1,0) on China's log TFR 1991-2023: ``ar`` (phi), ``sd`` (innovation), AIC, Ljung-Box p."""
+    from statsmodels.stats.diagnostic import acorr_ljungbox
+
+    table = read_bundled("wpp2024/tfr.csv")
+    series = table[table["variant"] == "estimate"].set_index("year")["tfr"].loc[slice(*TFR_FIT_YEARS)]
+    result = _fit_arima(np.log(series.to_numpy()), (1, 1, 0), "n")
+    walk = _fit_arima(np.log(series.to_numpy()), (0, 1, 0), "n")
+    return {"ar": float(result.params[0]), "sd": float(np.sqrt(result.params[1])), "aic": float(result.aic),
+            "aic_random_walk": float(walk.aic),
+            "ljung_box_p": float(acorr_ljungbox(result.resid[1:], lags=[5])["lb_pvalue"].iloc[0]),
+            "n": int(series.size)}
+
+
+@functools.lru_cache(maxsize=1)
+def fit_mortality() -> dict[str, float]:
+    """Random walk with drift on China's both-sex e0 1990-2019: ``drift``, ``sd`` [years per year]."""
+    from statsmodels.stats.diagnostic import acorr_ljungbox
+
+    table = read_bundled("wpp2024/e0.csv")
+    table = table[table["variant"] == "estimate"].pivot(index="year", columns="sex", values="e0")
+    series = table.mean(axis=1).loc[slice(*E0_FIT_YEARS)].to_numpy()
+    result = _fit_arima(series, (0, 1, 0), "t")
+    return {"drift": float(result.params[0]), "sd": float(np.sqrt(result.params[1])),
+            "ljung_box_p": float(acorr_ljungbox(result.resid[1:], lags=[5])["lb_pvalue"].iloc[0]),
+            "n": int(series.size)}
+
+
+def county_fertility_sd(estimates: pd.DataFrame) -> float:
+    """Pooled sd of the year-to-year log county/prefecture TFR ratio (reverse survival, 2020 census)."""
+    table = estimates[estimates["census_year"] == 2020]
+    wide = table.pivot(index="years_before", columns="region", values="tfr")
+    log_ratio = np.log(wide.drop(columns=area_code()).div(wide[area_code()], axis=0))
+    deviations = log_ratio - log_ratio.mean(axis=0)
+    return float(np.sqrt(np.sum(deviations.to_numpy() ** 2) / (deviations.size - deviations.shape[1])))
+
+
+def ar1_paths(rng: np.random.Generator, shape: tuple[int, ...], steps: int, ar: float, sd: float) -> np.ndarray:
+    """AR(1) paths started at 0: ``x_t = ar x_{t-1} + e_t``, ``e ~ N(0, sd^2)``; shape ``shape + (steps,)``."""
+    shocks = rng.standard_normal(shape + (steps,)) * sd
+    out = np.empty_like(shocks)
+    previous = np.zeros(shape)
+    for t in range(steps):
+        previous = ar * previous + shocks[..., t]
+        out[..., t] = previous
+    return out
+
+
+def integrated_ar1_paths(rng: np.random.Generator, shape: tuple[int, ...], steps: int, ar: float,
+                         sd: float) -> np.ndarray:
+    """Cumulative sums of AR(1) changes (an ARIMA(1,1,0) path started at 0)."""
+    return np.cumsum(ar1_paths(rng, shape, steps, ar, sd), axis=-1)
+
+
+def random_walk_paths(rng: np.random.Generator, shape: tuple[int, ...], steps: int, sd: float) -> np.ndarray:
+    """Zero-drift random walks started at 0 (the drift is the scenario's path)."""
+    return np.cumsum(rng.standard_normal(shape + (steps,)) * sd, axis=-1)
+
+
+def block_noise(seed: int, block: int, steps: int, regions: int, p: dict) -> dict[str, np.ndarray]:
+    """All random paths of draws ``block * NOISE_BLOCK`` .. ``+ NOISE_BLOCK - 1``, in a fixed order.
+
+    Parameters
+    ----------
+    seed : int
+        The ensemble's seed (>= 0).
+    block : int
+        Block number; its generator is ``default_rng(SeedSequence(seed, spawn_key=(block,)))``,
+        the ``block``-th child of ``SeedSequence(seed)``.
+    steps, regions : int
+        Projection steps [years] and counties.
+    p : dict
+        Standard deviations and AR coefficients (see :func:`oloy_model.uncertainty.ensemble.resolved_parameters`).
+
+    Returns
+    -------
+    dict of arrays, leading axis NOISE_BLOCK
+        ``tfr`` (steps), ``county_tfr`` (regions, steps), ``e0`` (steps), ``migration_level``
+        (regions, 1), ``migration_annual`` (regions, steps) [log scale or years], ``uptake`` (2)
+        [log scale]. The whole block is always drawn, so that a draw's numbers do not depend
+        on how many draws follow it.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,)))
+    n = NOISE_BLOCK
+    return {
+        "tfr": integrated_ar1_paths(rng, (n,), steps, p["fertility_ar"], p["fertility_sd"]),
+        "county_tfr": ar1_paths(rng, (n, regions), steps, p["county_fertility_ar"], p["county_fertility_sd"]),
+        "e0": random_walk_paths(rng, (n,), steps, p["e0_sd"]),
+        "migration_level": rng.standard_normal((n, regions, 1)) * p["migration_level_sd"],
+        "migration_annual": ar1_paths(rng, (n, regions), steps, p["migration_ar"], p["migration_annual_sd"]),
+        "uptake": rng.standard_normal((n, 2)) * p["uptake_sd"],
+    }
+
+
+def draw_noise(seed: int, start: int, stop: int, steps: int, regions: int, p: dict,
+               cache: dict | None = None) -> dict[str, np.ndarray]:
+    """The random paths of draws ``start`` .. ``stop - 1`` (see :func:`block_noise`).
+
+    ``cache`` (a dict kept by the caller) holds the last block, so that consecutive small
+    chunks do not redraw it.
+    """
+    cache = {} if cache is None else cache
+    parts = []
+    for block in range(start // NOISE_BLOCK, (stop - 1) // NOISE_BLOCK + 1):
+        if cache.get("block") != block:
+            cache.clear()
+            cache.update(block=block, noise=block_noise(seed, block, steps, regions, p))
+        low = max(start, block * NOISE_BLOCK) - block * NOISE_BLOCK
+        high = min(stop, (block + 1) * NOISE_BLOCK) - block * NOISE_BLOCK
+        parts.append({key: value[low:high] for key, value in cache["noise"].items()})
+    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
