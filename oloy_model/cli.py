@@ -45,6 +45,7 @@ def _verify(args: argparse.Namespace) -> int:
 def check_draw_arguments(args: argparse.Namespace, names) -> None:
     """``--draws`` and ``--seed``, checked before any computation: a bad count or seed must not
     cost a deterministic run first. The most draws depends on each scenario's horizon."""
+    from .assumptions import resolve
     from .ensemble import check_draws, check_seed
     from .scenario import load_scenario
 
@@ -55,7 +56,8 @@ def check_draw_arguments(args: argparse.Namespace, names) -> None:
         check_draws(args.draws, label="--draws ")
         for name in names:
             scenario = load_scenario(name)
-            years = scenario["projection.horizon"] - scenario["projection.base_year"] + 1
+            settings = resolve(scenario).projection
+            years = settings.horizon - settings.base_year + 1
             check_draws(args.draws, label=f"{scenario.name}: --draws ", years=years)
 
 
@@ -119,17 +121,20 @@ def _validate(args: argparse.Namespace) -> int:
 def check_user_files(scenario) -> list[str]:
     """Read the user's ledger and observation files as a run would, so ``validate`` catches
     their problems (file, line, column, value) before a run spends time projecting."""
+    from .assumptions import resolve
     from .capacity import read_ledger
     from .observations import load_observations
     from .population import region_codes
 
-    readers = {"capacity.ledger_file": lambda path: read_ledger(path, regions=region_codes()),
-               "projection.observations_file": load_observations, "migration.anchor_file": load_observations}
+    a = resolve(scenario)
+    readers = {"capacity.ledger_file": (a.capacity.ledger_file, lambda path: read_ledger(path, regions=region_codes())),
+               "projection.observations_file": (a.projection.observations_file, load_observations),
+               "migration.anchor_file": (a.migration.anchor_file, load_observations)}
     problems = []
-    for key, read in readers.items():
-        if scenario[key]:
+    for key, (path, read) in readers.items():
+        if path:
             try:
-                read(scenario[key])
+                read(path)
             except OloyInputError as error:
                 problems.append(f"{scenario.source}: key '{key}': {error}")
     return problems

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .assumptions import resolve
 from .errors import OloyInputError
 from .hierarchy import area_code, with_parent_totals
 from .tables import check_codes, check_unique, fail_rows, read_user_csv, to_number
@@ -151,7 +152,7 @@ def model_values(result, observations: pd.DataFrame, series=None) -> pd.Series:
     """
     series_of = series or (lambda quantity: model_series(result, quantity))
     out = np.full(len(observations), np.nan)
-    base_year = None if result is None else result.projection.scenario["projection.base_year"]
+    base_year = None if result is None else resolve(result.projection.scenario).projection.base_year
     usable = comparable(observations, base_year or FIRST_YEAR) if "basis" in observations.columns else \
         pd.Series(True, index=observations.index)
     for quantity, rows in observations[usable].groupby("quantity"):
