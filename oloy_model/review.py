@@ -445,13 +445,10 @@ def decompose(rebased: Rebase, region: str, year: int) -> pd.DataFrame:
         raise TypeError(f"decompose: year = {year!r}; expected a whole number (a projected year)")
     # The plan with its anchoring folded in: the steps below must not re-anchor migration.
     plan_scenario, target = frozen(rebased.plan.scenario), rebased.calibration.scenario
+    # Each step copies keys of the re-based scenario as written (scenario edits, not assumptions).
     demand_keys = [k for k in target.values if k.startswith("demand.")]
-    steps = [
-        {"fertility.level_ratio": target["fertility.level_ratio"]},
-        {"mortality.e0_base": target["mortality.e0_base"]},
-        {"migration.county_scale": target["migration.county_scale"]},
-        {k: target[k] for k in demand_keys},
-    ]
+    step_keys = [["fertility.level_ratio"], ["mortality.e0_base"], ["migration.county_scale"], demand_keys]
+    steps = [{key: target.values[key] for key in keys} for keys in step_keys]
     gaps = [_gap(rebased.plan, region, year)]
     values: dict = {}
     for change in steps:
