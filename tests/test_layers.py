@@ -18,7 +18,7 @@ LAYERS = {
     "base": ["errors", "textfile", "safe_names", "atomic", "citations", "schema", "resources", "tables", "inert",
              "style", "measures", "hierarchy"],
     "demography": ["graduation", "lifetable", "mortality", "fertility", "migration", "ccmpp", "population",
-                   "estimates", "scenario", "observations", "anchoring", "projection"],
+                   "estimates", "scenario", "assumptions", "observations", "anchoring", "projection"],
     "planning": ["demand", "capacity", "gaps", "result", "schedule", "workforce"],
     "uncertainty_review": ["stochastic", "ensemble", "review", "backtest", "official"],
     "reporting": ["summary", "digest", "plotting", "figures", "render", "report", "output", "workbook", "plan_outputs"],
@@ -27,7 +27,11 @@ LAYERS = {
 LAYER_OF = {module: rank for rank, modules in enumerate(LAYERS.values()) for module in modules}
 
 # Function-level imports that still point upwards or close a cycle (to be removed by issue 16).
-KNOWN_UPWARD = {("result", "review"), ("schedule", "ensemble")}
+KNOWN_UPWARD = {("result", "review"), ("schedule", "ensemble"),
+                # resolve() fills the "auto" stochastic keys with stochastic's fits (on first use of
+                # Assumptions.stochastic); goes when the fits sit below assumptions or the orchestrators
+                # (projection) sit above it.
+                ("assumptions", "stochastic")}
 KNOWN_CYCLES = [{"result", "review"}]
 
 
