@@ -1,7 +1,7 @@
 """oloy_model: capacity-and-gap projection model for Dali's "One Old, One Young" plan.
 
 Public API (see ``README.md``, section "Use as a library"): ``regions``, ``base_population``,
-``load_scenario``, ``project``, ``run``, ``simulate``, ``plan_additions``, the review tools
+``load_scenario``, ``resolve`` (typed assumptions), ``project``, ``run``, ``simulate``, ``plan_additions``, the review tools
 (``evaluate``, ``calibrate``, ``rebase``, ``decompose``), ``OloyInputError`` and
 ``DemographicWarning``.
 """
@@ -12,6 +12,7 @@ import sys as _sys
 from .base.version import __version__
 
 from .demography import ccmpp
+from .demography.assumptions import Assumptions, resolve
 from .uncertainty.ensemble import Ensemble, simulate
 from .base.errors import DemographicWarning, OloyInputError
 from .demography.population import base_population, census_age_groups, regions
@@ -30,6 +31,7 @@ _sys.modules.setdefault(__name__ + ".ccmpp", ccmpp)
 
 __all__ = [
     "__version__",
+    "Assumptions",
     "DemographicWarning",
     "Ensemble",
     "OloyInputError",
@@ -50,6 +52,7 @@ __all__ = [
     "rebase",
     "census_age_groups",
     "regions",
+    "resolve",
     "run",
     "simulate",
     "verify_data",

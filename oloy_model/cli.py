@@ -13,6 +13,7 @@ from .base.errors import DemographicWarning, OloyInputError
 from .base.hierarchy import area_code
 from .demography.population import base_population, region_codes, regions
 from .base.resources import verify_all
+from .demography.assumptions import resolve
 from .uncertainty.ensemble import check_draws, check_seed
 from .base.scenario import list_scenarios, load_scenario
 from .runner import run_scenarios
@@ -59,7 +60,8 @@ def check_draw_arguments(args: argparse.Namespace, names) -> None:
         check_draws(args.draws, label="--draws ")
         for name in names:
             scenario = load_scenario(name)
-            years = scenario["projection.horizon"] - scenario["projection.base_year"] + 1
+            settings = resolve(scenario).projection
+            years = settings.horizon - settings.base_year + 1
             check_draws(args.draws, label=f"{scenario.name}: --draws ", years=years)
 
 
@@ -114,13 +116,15 @@ def _validate(args: argparse.Namespace) -> int:
 def check_user_files(scenario) -> list[str]:
     """Read the user's ledger and observation files as a run would, so ``validate`` catches
     their problems (file, line, column, value) before a run spends time projecting."""
-    readers = {"capacity.ledger_file": lambda path: read_ledger(path, regions=region_codes()),
-               "projection.observations_file": load_observations, "migration.anchor_file": load_observations}
+    a = resolve(scenario)
+    readers = {"capacity.ledger_file": (a.capacity.ledger_file, lambda path: read_ledger(path, regions=region_codes())),
+               "projection.observations_file": (a.projection.observations_file, load_observations),
+               "migration.anchor_file": (a.migration.anchor_file, load_observations)}
     problems = []
-    for key, read in readers.items():
-        if scenario[key]:
+    for key, (path, read) in readers.items():
+        if path:
             try:
-                read(scenario[key])
+                read(path)
             except OloyInputError as error:
                 problems.append(f"{scenario.source}: key '{key}': {error}")
     return problems

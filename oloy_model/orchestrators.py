@@ -14,6 +14,7 @@ import pandas as pd
 
 from .base.observations import load_observations
 from .base.scenario import Scenario, load_scenario
+from .demography.assumptions import resolve
 from .planning import result as planning
 from .review.tools import evaluation_errors
 
@@ -37,9 +38,8 @@ def run(scenario: Scenario | str, *, ledger: pd.DataFrame | None = None) -> plan
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     result = planning.run(scenario, ledger=ledger)
-    v = scenario.values
-    if not v["projection.observations_file"]:
+    settings = resolve(scenario).projection
+    if settings.observations_file is None:
         return result
-    observations = load_observations(v["projection.observations_file"],
-                                     years=(v["projection.base_year"], v["projection.horizon"]))
+    observations = load_observations(settings.observations_file, years=(settings.base_year, settings.horizon))
     return replace(result, evaluation=evaluation_errors(result, observations))

@@ -19,14 +19,13 @@ from .schema import EFFECT_SCHEMA, SCHEMA
 Values = Mapping[str, Any]
 
 
-def taper_weights(years: np.ndarray, values: Values) -> np.ndarray:
+def taper_weights(years: np.ndarray, start: int, end: int) -> np.ndarray:
     """Weight of ``scale_end`` in the migration multiplier by year [-] (0 = ``scale``).
 
-    Without a taper (``taper_start = taper_end``) the weight is 0 in every year: ``scale``
-    applies throughout. With a taper it rises linearly from 0 at taper_start to 1 at
-    taper_end and stays at 1.
+    Without a taper (``start = end``, the keys ``migration.taper_start`` and ``taper_end``)
+    the weight is 0 in every year: ``scale`` applies throughout. With a taper it rises
+    linearly from 0 at ``start`` to 1 at ``end`` [years] and stays at 1.
     """
-    start, end = values["migration.taper_start"], values["migration.taper_end"]
     years = np.asarray(years, dtype=float)
     if end == start:
         return np.zeros(years.shape)
@@ -34,7 +33,8 @@ def taper_weights(years: np.ndarray, values: Values) -> np.ndarray:
 
 
 def _projected_weights(values: Values) -> np.ndarray:
-    return taper_weights(np.arange(values["projection.base_year"] + 1, values["projection.horizon"] + 1), values)
+    return taper_weights(np.arange(values["projection.base_year"] + 1, values["projection.horizon"] + 1),
+                         values["migration.taper_start"], values["migration.taper_end"])
 
 
 RULES: dict[str, Callable[[Values], bool]] = {

@@ -149,7 +149,8 @@ def model_values(result, observations: pd.DataFrame, series=None) -> pd.Series:
     """
     series_of = series or (lambda quantity: model_series(result, quantity))
     out = np.full(len(observations), np.nan)
-    base_year = None if result is None else result.projection.scenario["projection.base_year"]
+    # the projection starts in its base year (population years run base..horizon)
+    base_year = None if result is None else int(result.projection.population["year"].min())
     usable = comparable(observations, base_year or FIRST_YEAR) if "basis" in observations.columns else \
         pd.Series(True, index=observations.index)
     for quantity, rows in observations[usable].groupby("quantity"):

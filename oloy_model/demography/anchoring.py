@@ -175,13 +175,14 @@ def group_bounds(groups: np.ndarray, county_scale: np.ndarray) -> tuple[np.ndarr
     return np.array(lower), np.array(upper)
 
 
-def anchor_observations(values) -> pd.DataFrame:
+def anchor_observations(a) -> pd.DataFrame:
     """Observations an anchored scenario reproduces: the bundled official figures plus
-    ``migration.anchor_file``, resident-basis population rows from the base year on."""
+    ``migration.anchor_file``, resident-basis population rows from the base year on
+    (``a``: the scenario's :class:`~oloy_model.demography.assumptions.Assumptions`)."""
     observations = bundled_observations()
-    if values["migration.anchor_file"]:
-        observations = combine(observations, load_observations(values["migration.anchor_file"]))
-    usable = comparable(observations, values["projection.base_year"]) & (observations["quantity"] == "population")
+    if a.migration.anchor_file:
+        observations = combine(observations, load_observations(a.migration.anchor_file))
+    usable = comparable(observations, a.projection.base_year) & (observations["quantity"] == "population")
     usable &= observations["value"].notna() & (observations["value"] > 0)
     return observations[usable].reset_index(drop=True)
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import ccmpp, local_estimates as estimates, fertility
+from .assumptions import Fertility, Migration, ProjectionSettings, resolve
 from ..base.errors import DemographicWarning
 from ..base.hierarchy import area_code
 from ..base.inert import taper_weights
@@ -77,41 +78,40 @@ class Inputs:
     migration_anchor: np.ndarray | None = None  # (R,) anchoring multipliers (None = not anchored)
 
 
-def _base_cube(values) -> tuple[list[str], np.ndarray]:
-    path = values["projection.base_population_file"] or None
-    pop = base_population(values["projection.base_year"], method=values["projection.base_method"],
-                          open_age_method=values["projection.open_age_method"], path=path)
+def _base_cube(settings: ProjectionSettings) -> tuple[list[str], np.ndarray]:
+    path = settings.base_population_file
+    pop = base_population(settings.base_year, method=settings.base_method,
+                          open_age_method=settings.open_age_method, path=path)
     return estimates.population_cube(pop)
 
 
-def scale_path(years: np.ndarray, values) -> np.ndarray:
+def scale_path(years: np.ndarray, migration: Migration) -> np.ndarray:
     """Migration multiplier by year [-]: ``scale`` in every year without a taper
     (``taper_start = taper_end``); with one, ``scale`` until taper_start, linear to
     ``scale_end`` at taper_end, ``scale_end`` after (:func:`oloy_model.base.inert.taper_weights`)."""
-    weight = taper_weights(years, values)
-    return (1 - weight) * values["migration.scale"] + weight * values["migration.scale_end"]
+    weight = taper_weights(years, migration.taper_start, migration.taper_end)
+    return (1 - weight) * migration.scale + weight * migration.scale_end
 
 
-def tfr_paths(years: np.ndarray, codes: list[str], values, exposure: np.ndarray) -> np.ndarray:
+def tfr_paths(years: np.ndarray, codes: list[str], fert: Fertility, exposure: np.ndarray) -> np.ndarray:
     """County TFR (T, R): ratio x WPP China path + offset + policy effect, times county multipliers.
 
     ``exposure`` (R,) weights the multipliers (women 15-49 x the age schedule in the base),
     so that their weighted mean is 1 and the prefecture follows the stated path.
     """
-    ratio = estimates.prefecture_tfr_ratio() if values["fertility.level_ratio"] == "auto" else values["fertility.level_ratio"]
-    prefecture = ratio * fertility.wpp_tfr(years, values["fertility.tfr_variant"], values["fertility.variant_phasing"])
-    prefecture = prefecture + np.where(years >= values["fertility.offset_start"], values["fertility.tfr_offset"], 0.0)
-    for effect in values["fertility.effects"]:
+    prefecture = fert.level_ratio * fertility.wpp_tfr(years, fert.tfr_variant, fert.variant_phasing)
+    prefecture = prefecture + np.where(years >= fert.offset_start, fert.tfr_offset, 0.0)
+    for effect in fert.effects:
         prefecture = prefecture + fertility.policy_effect(
-            years, onset=effect["onset"], peak=effect["peak"], ramp_years=effect["ramp_years"],
-            plateau_years=effect["plateau_years"], decay_years=effect["decay_years"], floor=effect["floor"])
+            years, onset=effect.onset, peak=effect.peak, ramp_years=effect.ramp_years,
+            plateau_years=effect.plateau_years, decay_years=effect.decay_years, floor=effect.floor)
     multipliers = np.ones(len(codes))
-    if values["fertility.county_differentials"]:
+    if fert.county_differentials:
         multipliers = estimates.county_tfr_multipliers().reindex(codes).fillna(1.0).to_numpy()
         # Normalise so the prefecture's exposure-weighted TFR stays on the stated path.
         if np.sum(exposure) > 0:  # no women at childbearing ages: no births to keep on the path
             multipliers = multipliers / np.average(multipliers, weights=exposure)
-    overrides = values["fertility.county_multipliers"]
+    overrides = fert.county_multipliers
     multipliers = np.array([overrides.get(code, m) for code, m in zip(codes, multipliers)])
     tfr = np.maximum(prefecture[:, None] * multipliers[None, :], 0.0)
     if np.any(tfr > 3.0):
@@ -127,41 +127,41 @@ def build_inputs(scenario: Scenario) -> Inputs:
 
 @functools.lru_cache(maxsize=16)
 def _build_inputs_cached(_hash: str, scenario: Scenario) -> Inputs:
-    v = scenario.values
-    codes, base = _base_cube(v)
-    years = np.arange(v["projection.base_year"] + 1, v["projection.horizon"] + 1)
-    srb_value = estimates.census_srb() if v["fertility.srb"] == "auto" else v["fertility.srb"]
-    gap = None if v["mortality.sex_gap"] == "auto" else v["mortality.sex_gap"]
-    e0 = estimates.e0_targets(years, e0_base=v["mortality.e0_base"], base_year=v["projection.base_year"],
-                              sex_gap=gap, srb=srb_value, trend=v["mortality.trend"],
-                              annual_gain=v["mortality.annual_gain"])
+    a = resolve(scenario)
+    codes, base = _base_cube(a.projection)
+    years = np.arange(a.projection.base_year + 1, a.projection.horizon + 1)
+    srb_value = a.fertility.srb
+    gap = a.mortality.sex_gap
+    e0 = estimates.e0_targets(years, e0_base=a.mortality.e0_base, base_year=a.projection.base_year,
+                              sex_gap=gap, srb=srb_value, trend=a.mortality.trend,
+                              annual_gain=a.mortality.annual_gain)
     if np.any(e0 > 95):
         warnings.warn(f"life expectancy above 95 years (max {e0.max():.1f})", DemographicWarning, stacklevel=3)
-    mx = estimates.mortality_rates(years, e0_base=v["mortality.e0_base"], base_year=v["projection.base_year"],
-                                   sex_gap=gap, srb=srb_value, trend=v["mortality.trend"],
-                                   annual_gain=v["mortality.annual_gain"])
+    mx = estimates.mortality_rates(years, e0_base=a.mortality.e0_base, base_year=a.projection.base_year,
+                                   sex_gap=gap, srb=srb_value, trend=a.mortality.trend,
+                                   annual_gain=a.mortality.annual_gain)
     survival = ccmpp.survival_from_mx(mx)
-    schedule = fertility.age_schedule(v["fertility.schedule_year"])
-    tfr = tfr_paths(years, codes, v, exposure=base[:, 0, :] @ schedule)
-    scale = scale_path(years, v)
+    schedule = fertility.age_schedule(a.fertility.schedule_year)
+    tfr = tfr_paths(years, codes, a.fertility, exposure=base[:, 0, :] @ schedule)
+    scale = scale_path(years, a.migration)
     migration = estimates.migration_estimates()
     order = [migration["codes"].index(code) for code in codes]
     shape = (years.size, len(codes), 2, N_AGES)
     rates = np.zeros(shape)
     counts = np.zeros(shape)
-    county_scale = np.array([v["migration.county_scale"].get(code, 1.0) for code in codes])
+    county_scale = np.array([a.migration.county_scale.get(code, 1.0) for code in codes])
     factor = scale[:, None, None, None] * county_scale[None, :, None, None]
-    if v["migration.basis"] == "rates":
+    if a.migration.basis == "rates":
         rates = factor * migration["rates"][order][None]
     else:
         counts = factor * migration["counts"][order][None]
     inputs = Inputs(codes, years, base, survival, fertility.asfr(tfr, schedule), np.full(years.size, srb_value),
                     rates, counts, tfr, e0, scale)
-    if v["migration.anchor"] != "observations":
+    if a.migration.anchor != "observations":
         return inputs
 
-    observations = anchor_observations(v)
-    if not observations.empty and anchor_horizon(observations) > v["projection.horizon"]:
+    observations = anchor_observations(a)
+    if not observations.empty and anchor_horizon(observations) > a.projection.horizon:
         # A horizon before the last official figure: solve on a projection that reaches it,
         # so a short run has the same anchored path as the full one.
         longer = build_inputs(scenario.with_values({"projection.horizon": anchor_horizon(observations)}))
@@ -172,13 +172,13 @@ def _build_inputs_cached(_hash: str, scenario: Scenario) -> Inputs:
     # Anchor under status-quo fertility and migration: birth-policy effects, offsets, the
     # high/low variants and the migration multipliers (scale, taper, county_scale) apply on top
     # of the anchored level, so a scenario differs from its anchored base only by what it states.
-    status_quo = dict(v) | {"fertility.effects": (), "fertility.tfr_offset": 0.0, "fertility.tfr_variant": "medium"}
+    status_quo = dataclasses.replace(a.fertility, effects=(), tfr_offset=0.0, tfr_variant="medium")
     reference = fertility.asfr(tfr_paths(years, codes, status_quo, exposure=base[:, 0, :] @ schedule), schedule)
-    key = "rates" if v["migration.basis"] == "rates" else "counts"
+    key = "rates" if a.migration.basis == "rates" else "counts"
     unscaled, zero = np.broadcast_to(migration[key][order][None], shape), np.zeros(shape)
     plain = dataclasses.replace(inputs, migration_rates=unscaled if key == "rates" else zero,
                                 migration_counts=zero if key == "rates" else unscaled)
-    multipliers = _anchor_multipliers(plain, v, observations, reference)
+    multipliers = _anchor_multipliers(plain, a.projection, observations, reference)
     if multipliers is None:
         return inputs
     return dataclasses.replace(scaled_migration(inputs, multipliers), migration_anchor=multipliers)
@@ -194,17 +194,17 @@ def scaled_migration(inputs: Inputs, multipliers: np.ndarray) -> Inputs:
                                migration_counts=inputs.migration_counts * factor)
 
 
-def _anchor_multipliers(inputs: Inputs, v, observations: pd.DataFrame,
+def _anchor_multipliers(inputs: Inputs, settings: ProjectionSettings, observations: pd.DataFrame,
                         reference_asfr: np.ndarray) -> np.ndarray | None:
     """County multipliers (R,) on ``inputs``' migration with which the projection reproduces
     the official population figures ``observations`` (:mod:`oloy_model.demography.anchoring`) under the
     status-quo fertility ``reference_asfr``; None when there is nothing to anchor."""
     if observations.empty or not (inputs.migration_rates.any() or inputs.migration_counts.any()):
         return None
-    steps = int(anchor_horizon(observations) - v["projection.base_year"])
+    steps = int(anchor_horizon(observations) - settings.base_year)
     short = dataclasses.replace(inputs, **{name: getattr(inputs, name)[:steps] for name in TIME_FIELDS})
     short = dataclasses.replace(short, asfr=reference_asfr[:steps])
-    timing, base_year = v["projection.migration_timing"], v["projection.base_year"]
+    timing, base_year = settings.migration_timing, settings.base_year
 
     def simulate(multipliers: np.ndarray) -> dict:
         return run_kernel(scaled_migration(short, multipliers), migration_timing=timing)
@@ -253,8 +253,9 @@ def project(scenario: Scenario | str) -> Projection:
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     inputs = build_inputs(scenario)
-    arrays = run_kernel(inputs, migration_timing=scenario["projection.migration_timing"])
-    all_years = np.concatenate([[scenario["projection.base_year"]], inputs.years])
+    settings = resolve(scenario).projection
+    arrays = run_kernel(inputs, migration_timing=settings.migration_timing)
+    all_years = np.concatenate([[settings.base_year], inputs.years])
     name = scenario.name
     return Projection(
         scenario=scenario,

@@ -18,6 +18,7 @@ from ..demography.population import base_population, region_codes
 from ..demography.projection import Projection, project
 from ..base.resources import read_bundled
 from ..base.scenario import Scenario, load_scenario
+from ..demography.assumptions import Demand, resolve
 
 
 @dataclass(frozen=True)
@@ -76,52 +77,40 @@ def allocation_weights(rule: str) -> dict[str, pd.Series]:
 
 def build_ledger(scenario: Scenario) -> pd.DataFrame:
     """The scenario's ledger: the user's file when given, else the plan ledger."""
-    v = scenario.values
-    if v["capacity.ledger_file"]:
-        return cap.read_ledger(v["capacity.ledger_file"], regions=region_codes())
-    return cap.plan_ledger(plan_figures(), allocation_weights(v["capacity.allocation"]), phasing=v["capacity.phasing"],
-                           childcare_base=v["capacity.childcare_base"],
-                           nursing_share_of_new_beds=v["capacity.nursing_share_of_new_beds"])
-
-
-NORM_KEYS = {"elderly_beds_per_1000_60plus": "demand.elderly_beds_per_1000_{}",
-             "nursing_share": "demand.nursing_share_{}", "childcare_places_per_1000": "demand.childcare_per_1000_{}"}
-NORM_YEARS = (2020, 2025, 2030, 2035)  # path points; linear between them, held after 2035
-
-
-def norm_paths(v) -> dict[str, dict[int, float]]:
-    """Norm path points by year; a point set to ``"auto"`` (2030 by default) is left out, so the
-    path runs straight between its neighbours."""
-    return {path: {year: v[key.format(year)] for year in NORM_YEARS if v[key.format(year)] != "auto"}
-            for path, key in NORM_KEYS.items()}
+    c = resolve(scenario).capacity
+    if c.ledger_file:
+        return cap.read_ledger(c.ledger_file, regions=region_codes())
+    return cap.plan_ledger(plan_figures(), allocation_weights(c.allocation), phasing=c.phasing,
+                           childcare_base=c.childcare_base,
+                           nursing_share_of_new_beds=c.nursing_share_of_new_beds)
 
 
 ENROLMENT_SHAPE = np.array([0.05, 0.35, 1.0])  # ages 0, 1, 2 (data/plan/demand_parameters.csv)
 
 
-def institutional_takeup(v) -> float:
+def institutional_takeup(d: Demand) -> float:
     """Institutional residents per person in need [-] = institutional share / need share of 60+.
 
     At most 1 (validation requires institutional_share_60plus <= care_need_share_60plus:
     residents are drawn from the people in need); 0 when nobody is in need.
     """
-    need = v["demand.care_need_share_60plus"]
-    return v["demand.institutional_share_60plus"] / need if need > 0 else 0.0
+    need = d.care_need_share_60plus
+    return d.institutional_share_60plus / need if need > 0 else 0.0
 
 
-def uptake_parameters(v) -> dict:
-    """Calibrated uptake parameters on the 2020 census base."""
+def uptake_parameters(d: Demand) -> dict:
+    """Calibrated uptake parameters on the 2020 census base (``d``: ``resolve(scenario).demand``)."""
     pop = base_population().groupby("age")["population"].sum().to_numpy()
-    slope, cap_ = v["demand.care_need_age_slope"], v["demand.care_need_cap"]
-    level = dem.calibrate_care_need(pop, v["demand.care_need_share_60plus"], slope=slope, cap=cap_)
+    slope, cap_ = d.care_need_age_slope, d.care_need_cap
+    level = dem.calibrate_care_need(pop, d.care_need_share_60plus, slope=slope, cap=cap_)
     need = dem.care_need_curve(np.arange(101), level, slope=slope, cap=cap_)
     return {
         "care_need": need,
-        "institutional_takeup": institutional_takeup(v),
-        "nursing_share_of_residents": v["demand.nursing_share_of_residents"],
-        "elderly_occupancy": v["demand.elderly_occupancy"],
-        "enrolment": dem.enrolment_by_age(v["demand.childcare_enrolment"], ENROLMENT_SHAPE, pop[:3]),
-        "childcare_occupancy": v["demand.childcare_occupancy"],
+        "institutional_takeup": institutional_takeup(d),
+        "nursing_share_of_residents": d.nursing_share_of_residents,
+        "elderly_occupancy": d.elderly_occupancy,
+        "enrolment": dem.enrolment_by_age(d.childcare_enrolment, ENROLMENT_SHAPE, pop[:3]),
+        "childcare_occupancy": d.childcare_occupancy,
     }
 
 
@@ -176,11 +165,11 @@ def run(scenario: Scenario | str, *, ledger: pd.DataFrame | None = None) -> Resu
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     projection = project(scenario)
-    v = scenario.values
+    a = resolve(scenario)
     plan = plan_figures()
     population = projection.population
-    demand = pd.concat([dem.norm_demand(population, norm_paths(v)),
-                        dem.uptake_demand(population, **uptake_parameters(v))], ignore_index=True)
+    demand = pd.concat([dem.norm_demand(population, a.demand.norm_paths),
+                        dem.uptake_demand(population, **uptake_parameters(a.demand))], ignore_index=True)
     regions = region_codes()
     years = np.sort(population["year"].unique())
     if ledger is None:

@@ -29,6 +29,7 @@ from ..base.errors import DemographicWarning, OloyInputError
 from ..base.hierarchy import area_code, with_parent_totals
 from .result import plan_figures, Result, run
 from .demand import BASES
+from ..demography.assumptions import PlanSettings, resolve
 
 SERVICES = ("elderly_beds", "nursing_beds", "childcare_places")
 BLOCKS = ("a", "b", "x", "c", "y")  # whole-number variables per county, T each
@@ -310,12 +311,12 @@ class Plan:
 UNMET_TOLERANCE = 1e-6  # places: gaps above this are shortfalls no allowed schedule can close
 
 
-def levers_from(values) -> Levers:
-    """The :class:`Levers` of a scenario's ``plan.*`` keys."""
-    return Levers(cost_bed=values["plan.cost_elderly_bed"], cost_place=values["plan.cost_childcare_place"],
-                  cost_conversion=values["plan.cost_conversion"], places_per_bed=values["plan.childcare_places_per_bed"],
-                  nursing_conversion=values["plan.nursing_conversion"],
-                  childcare_conversion=values["plan.childcare_conversion"])
+def levers_from(settings: PlanSettings) -> Levers:
+    """The :class:`Levers` of a scenario's ``plan.*`` keys (``resolve(scenario).plan``)."""
+    return Levers(cost_bed=settings.cost_elderly_bed, cost_place=settings.cost_childcare_place,
+                  cost_conversion=settings.cost_conversion, places_per_bed=settings.childcare_places_per_bed,
+                  nursing_conversion=settings.nursing_conversion,
+                  childcare_conversion=settings.childcare_conversion)
 
 
 def plan_additions(scenario, *, ensemble=None, decision_year: int | None = None, horizon: int | None = None) -> Plan:
@@ -342,20 +343,20 @@ def plan_additions(scenario, *, ensemble=None, decision_year: int | None = None,
     :func:`scipy.optimize.milp`); formulation in docs/methods.md#build-schedules-oloy_modelplanningschedule.
     """
     result = scenario if isinstance(scenario, Result) else run(scenario)
-    v = result.scenario.values
-    decision = v["plan.decision_year"] if decision_year is None else decision_year
-    last = v["plan.horizon"] if horizon is None else horizon
+    v = resolve(result.scenario).plan
+    decision = v.decision_year if decision_year is None else decision_year
+    last = v.horizon if horizon is None else horizon
     _check_years(result, decision, last)
     years = np.arange(decision + 1, last + 1)
     codes = sorted(result.capacity["region"].unique())
     stock = _stock(result.capacity, codes, decision)
     demand, rule = _coverage(result, ensemble, codes, years, v)
-    rates = np.array([v["plan.max_open_rate_elderly"], v["plan.max_open_rate_childcare"]])
+    rates = np.array([v.max_open_rate_elderly, v.max_open_rate_childcare])
     max_open = stock[:, [0, 2]] * rates
     levers = levers_from(v)
-    arrays = solve_schedule(demand, stock, max_open, levers, first_open=v["plan.lead_time"] - 1,
-                            retirement_rate=v["plan.retirement_rate"])
-    schedule = _schedule_frame(result.scenario.name, codes, years, arrays, demand, levers, v["plan.basis"], rule)
+    arrays = solve_schedule(demand, stock, max_open, levers, first_open=v.lead_time - 1,
+                            retirement_rate=v.retirement_rate)
+    schedule = _schedule_frame(result.scenario.name, codes, years, arrays, demand, levers, v.basis, rule)
     plan = Plan(result.scenario, schedule, period_totals(schedule), stranded_table(schedule, levers), rule)
     if not plan.unmet.empty:
         warnings.warn(f"{result.scenario.name}: {plan.coverage_text()}", DemographicWarning, stacklevel=2)
@@ -375,16 +376,16 @@ def _stock(capacity: pd.DataFrame, codes: list[str], year: int) -> np.ndarray:
     return cell.reindex(index=codes, columns=list(SERVICES)).fillna(0.0).to_numpy()
 
 
-def _coverage(result, ensemble, codes: list[str], years: np.ndarray, v) -> tuple[np.ndarray, str]:
+def _coverage(result, ensemble, codes: list[str], years: np.ndarray, v: PlanSettings) -> tuple[np.ndarray, str]:
     """Coverage target (regions, 3, years) and the rule's description."""
-    basis = v["plan.basis"]
+    basis = v.basis
     if ensemble is None:
         cell = result.demand[(result.demand["basis"] == basis) & result.demand["year"].isin(years)]
         wide = cell.pivot_table(index=["region", "service"], columns="year", values="demand")
         index = pd.MultiIndex.from_product([codes, SERVICES])
         return wide.reindex(index=index, columns=years).to_numpy().reshape(len(codes), 3, years.size), f"{basis} demand"
     draws = demand_draws(ensemble, basis, codes, years)
-    risk = v["plan.risk"]
+    risk = v.risk
     return coverage_target(draws, risk), (f"{basis} demand, P(shortfall) <= {risk:g} per county and year in "
                                           f"{ensemble.draws} draws (seed {ensemble.seed})")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..demography.assumptions import resolve
 from ..base.hierarchy import area_code, with_parent_totals
 from .result import plan_figures, uptake_parameters
 from .capacity import capacity_by_year
@@ -87,23 +88,23 @@ def workforce_table(result, years: tuple[int, int] | None = None) -> pd.DataFram
         Residents and enrolled children on the uptake basis (need x take-up; children x
         enrolment propensity by age), before occupancy.
     """
-    v = result.scenario.values
-    uptake = uptake_parameters(v)
+    a = resolve(result.scenario)
+    uptake = uptake_parameters(a.demand)
     population = _years(result.projection.population, years)
     need = _by_region_year(population, uptake["care_need"])
     old = _by_region_year(population, np.ones(101), slice(60, 100))
     enrolled = np.stack([_by_region_year(population[population["age"] == age], np.full(101, uptake["enrolment"][age]))
                          .reindex(need.index).to_numpy() for age in range(3)], axis=-1)
     residents = need.to_numpy() * uptake["institutional_takeup"]
-    ratios = np.array([v[f"workforce.children_per_carer_age{age}"] for age in range(3)])
+    ratios = np.array(a.workforce.children_per_carer)
     table = need.index.to_frame(index=False).assign(
         residents=residents,
-        care_staff=care_staff(residents, v["demand.nursing_share_of_residents"], v["workforce.residents_per_carer_nursing"],
-                              v["workforce.residents_per_carer_other"]),
+        care_staff=care_staff(residents, a.demand.nursing_share_of_residents, a.workforce.residents_per_carer_nursing,
+                              a.workforce.residents_per_carer_other),
         age_60plus=old.reindex(need.index).to_numpy(),
         enrolled_children=enrolled.sum(axis=-1),
         childcare_staff=childcare_staff(enrolled, ratios))
-    table["social_workers"] = social_workers(table["age_60plus"].to_numpy(), v["workforce.social_workers_per_1000_60plus"])
+    table["social_workers"] = social_workers(table["age_60plus"].to_numpy(), a.workforce.social_workers_per_1000_60plus)
     table = _with_prefecture(table.assign(scenario=result.scenario.name))
     return table[["scenario", "region", "year", "residents", "care_staff", "age_60plus", "social_workers",
                   "enrolled_children", "childcare_staff"]]
@@ -120,7 +121,7 @@ def home_care_table(result, years: tuple[int, int] | None = None) -> pd.DataFram
         the coverage target (90%) and one integrated care centre per county are the plan's
         2025 targets.
     """
-    uptake = uptake_parameters(result.scenario.values)
+    uptake = uptake_parameters(resolve(result.scenario).demand)
     population = _years(result.projection.population, years)
     need = _by_region_year(population, uptake["care_need"])
     residents, at_home = home_care_need(need.to_numpy(), uptake["institutional_takeup"])

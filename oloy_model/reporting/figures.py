@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from . import plotting as pl
+from ..demography.assumptions import resolve
 from ..base.hierarchy import area_code
 from ..demography.population import regions
 from ..planning.result import Result
@@ -274,7 +275,7 @@ def figure_jobs(results: Sequence[Result], ensembles: Sequence = ()) -> list[tup
         for service in SERVICE_LABELS:
             jobs += [(name, f"gap_heatmap_{service}", gap_heatmaps, source, (service,)),
                      (name, f"capacity_vs_demand_{service}", capacity_vs_demand, source, (service,))]
-        if result.scenario["projection.horizon"] >= MAP_YEAR:  # a shorter projection has no year to map
+        if resolve(result.scenario).projection.horizon >= MAP_YEAR:  # a shorter projection has no year to map
             jobs += [(name, f"map_gap_{service}_norm_{MAP_YEAR}", county_map, source, (service, "norm", MAP_YEAR))
                      for service in ("elderly_beds", "childcare_places")]
     return jobs + ensemble_jobs(ensembles)

@@ -20,6 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..base.version import __version__
+from ..demography.assumptions import resolve
 from .figures import SERVICE_LABELS, county_names
 from ..base.hierarchy import area_code
 from .output import write_csv, write_folder_atomically, write_manifest, write_xlsx
@@ -57,7 +58,7 @@ def plan_outputs(scenario, *, ensemble=None) -> PlanOutputs:
     """Schedule, the 2021-2025 check, workforce and home care of one scenario."""
     result = scenario if isinstance(scenario, Result) else run(scenario)
     plan = plan_additions(result, ensemble=ensemble)
-    years = (int(result.capacity["year"].min()), plan.scenario["plan.horizon"])
+    years = (int(result.capacity["year"].min()), resolve(plan.scenario).plan.horizon)
     workforce = workforce_table(result, years)
     return PlanOutputs(plan, previous_plan_check(result, ensemble=ensemble), workforce,
                        workforce_comparison(workforce), home_care_table(result, years))
@@ -180,22 +181,22 @@ def report_section(outputs: PlanOutputs, figure_folder: str = "figures") -> list
     """The plan's report section as ``(kind, caption, content)`` items; kind is ``text``,
     ``table`` (a DataFrame) or ``figure`` (a relative PNG path)."""
     plan, name = outputs.plan, outputs.plan.scenario.name
-    v = plan.scenario.values
-    intro = (f"Least-cost schedule {v['plan.decision_year'] + 1}-{v['plan.horizon']} per county, service and year "
+    v, w = resolve(plan.scenario).plan, resolve(plan.scenario).workforce
+    intro = (f"Least-cost schedule {v.decision_year + 1}-{v.horizon} per county, service and year "
              f"(method: docs/methods.md#build-schedules-oloy_modelplanningschedule). Rule: {plan.rule}; lead time "
-             f"{v['plan.lead_time']} year(s); at most {v['plan.max_open_rate_elderly']:g} x the county's stock of elderly "
-             f"beds and {v['plan.max_open_rate_childcare']:g} x its childcare places opened a year; unit costs "
-             f"{v['plan.cost_elderly_bed']:g} and {v['plan.cost_childcare_place']:g} x 10k yuan from the plan "
+             f"{v.lead_time} year(s); at most {v.max_open_rate_elderly:g} x the county's stock of elderly "
+             f"beds and {v.max_open_rate_childcare:g} x its childcare places opened a year; unit costs "
+             f"{v.cost_elderly_bed:g} and {v.cost_childcare_place:g} x 10k yuan from the plan "
              "[source: dali_plan_2022]; conversions at an assumed "
-             f"{v['plan.cost_conversion']:g} x 10k yuan per bed gained [source: assumption]. The stock at the decision "
+             f"{v.cost_conversion:g} x 10k yuan per bed gained [source: assumption]. The stock at the decision "
              f"year is the ledger as planned (county splits estimated). {plan.coverage_text()}")
     previous_text = ("Was the last plan enough? The schedule the same rule requires for 2021-2025 from the 2020 stock, "
                      "beside the plan's own additions: +5,096 beds, +862 community and district centre beds and "
                      "+11,531 childcare places [source: dali_plan_2022]. Difference = plan - required.")
     workforce_text = ("Staff needed for the projected institutional residents (uptake basis) at assumed carer ratios "
-                      f"1:{v['workforce.residents_per_carer_nursing']:g} (nursing-type care) and "
-                      f"1:{v['workforce.residents_per_carer_other']:g} (other) [source: assumption]; social workers at "
-                      f"{v['workforce.social_workers_per_1000_60plus']:g} per 1,000 aged 60+ [source: dali_plan_2022]; "
+                      f"1:{w.residents_per_carer_nursing:g} (nursing-type care) and "
+                      f"1:{w.residents_per_carer_other:g} (other) [source: assumption]; social workers at "
+                      f"{w.social_workers_per_1000_60plus:g} per 1,000 aged 60+ [source: dali_plan_2022]; "
                       "nursery carers at 1:3, 1:5, 1:7 for ages 0, 1, 2 [source: nhc2019_childcare_standard]. The "
                       "plan's figures: 1,200 care professionals in 2020 and 5,200 by 2025, 4,000 carers trained "
                       "[source: dali_plan_2022].")
@@ -215,7 +216,7 @@ def report_section(outputs: PlanOutputs, figure_folder: str = "figures") -> list
         ("table", "规划新增 Openings, conversions and cost (prefecture) [places; 10k yuan]", headline(outputs)),
         ("figure", "建设计划 Schedule by county", f"{figure_folder}/plan_schedule_by_county.png"),
         ("figure", "投资 Cost by period", f"{figure_folder}/plan_cost_by_period.png"),
-        ("table", f"闲置 Stranded capacity in {v['plan.horizon']}", stranded[stranded["region"] == PREFECTURE]),
+        ("table", f"闲置 Stranded capacity in {v.horizon}", stranded[stranded["region"] == PREFECTURE]),
         ("figure", "闲置 Stranded capacity by county", f"{figure_folder}/plan_stranded_capacity.png"),
         ("text", previous_text, None),
         ("table", "十四五是否足够 Was the 2021-2025 plan enough?", outputs.previous.drop(columns=["scenario"])),

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..base.version import __version__
+from ..demography.assumptions import resolve
 from ..base.citations import cited_source_ids, source_ids
 from .figures import SERVICE_LABELS, county_names
 from ..base.hierarchy import area_code
@@ -96,7 +97,7 @@ def cited_sources_table(results: Sequence[Result]) -> pd.DataFrame:
     """
     used: dict[str, dict[str, list[str]]] = {}
     for result in results:
-        for sid in cited_source_ids(result.scenario["scenario.rationale"]):
+        for sid in cited_source_ids(resolve(result.scenario).scenario.rationale):
             used.setdefault(sid, {"rationale": [], "data": []})["rationale"].append(result.scenario.name)
     for table in RUN_TABLES:
         for sid in dict.fromkeys(s for cell in read_bundled(table)["source"].dropna() for s in source_ids(str(cell))):
@@ -397,13 +398,13 @@ def county_gap_table(result: Result, service: str, basis: str) -> pd.DataFrame:
 def scenario_parts(result: Result, figure_index: pd.DataFrame, figure_folder: Path,
                    ensemble=None) -> tuple[list[str], list[str]]:
     """One scenario's section: tables by basis (HTML shows the chosen basis), indicators, figures."""
-    name = result.scenario.name
+    name, text = result.scenario.name, resolve(result.scenario).scenario
     html_parts = [f"<section class='scenario' data-scenario='{html.escape(name)}'>",
                   f"<h2>情景 Scenario: {html.escape(name)}</h2>",
-                  f"<p>{html.escape(result.scenario['scenario.description'])}</p>",
-                  f"<p class='note'>{html.escape(result.scenario['scenario.rationale'])}</p>"]
-    md = [f"## 情景 Scenario: {name}", "", result.scenario["scenario.description"], "",
-          f"*{result.scenario['scenario.rationale']}*", ""]
+                  f"<p>{html.escape(text.description)}</p>",
+                  f"<p class='note'>{html.escape(text.rationale)}</p>"]
+    md = [f"## 情景 Scenario: {name}", "", text.description, "",
+          f"*{text.rationale}*", ""]
     for basis in ("norm", "uptake"):
         html_parts.append(f"<div class='basis' data-basis='{basis}'>")
         for service, label in SERVICE_LABELS.items():

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..demography.anchoring import tolerance_pct
+from ..demography.assumptions import resolve
 from ..base.hierarchy import area_code
 from ..base.observations import bundled_observations, combine, load_observations, model_values, not_comparable_reason
 from ..planning.result import Result, run
@@ -21,9 +22,10 @@ def observations_for(scenario) -> pd.DataFrame:
     """The bundled official figures plus the scenario's ``migration.anchor_file`` and
     ``projection.observations_file`` rows (a user row replaces a bundled one)."""
     table = bundled_observations()
-    for key in ("migration.anchor_file", "projection.observations_file"):
-        if scenario[key]:
-            table = combine(table, load_observations(scenario[key]))
+    a = resolve(scenario)
+    for path in (a.migration.anchor_file, a.projection.observations_file):
+        if path:
+            table = combine(table, load_observations(path))
     return table
 
 
@@ -39,7 +41,7 @@ def comparison_table(result: Result, observations: pd.DataFrame | None = None) -
         say why in ``status``.
     """
     table = observations_for(result.scenario) if observations is None else observations
-    base_year, horizon = result.scenario["projection.base_year"], result.scenario["projection.horizon"]
+    base_year, horizon = resolve(result.scenario).projection.base_year, resolve(result.scenario).projection.horizon
     inside = (table["year"] < horizon).to_numpy()
     model = np.full(len(table), np.nan)
     model[inside] = model_values(result, table[inside]).to_numpy()
@@ -113,7 +115,7 @@ def change_table(previous: Result, anchored: Result) -> pd.DataFrame:
 def change_paragraph(changes: pd.DataFrame, anchored: Result) -> str:
     """One paragraph, computed from :func:`change_table`, on what anchoring changed."""
     value = changes.set_index(["item", "year"])
-    horizon = anchored.scenario["projection.horizon"]
+    horizon = resolve(anchored.scenario).projection.horizon
     if horizon < max(GAP_YEARS + CHANGE_YEARS):
         return (f"The projection ends in {horizon}, before the years this comparison reports "
                 f"({min(CHANGE_YEARS)}-{max(GAP_YEARS + CHANGE_YEARS)}): run a horizon of "

@@ -54,6 +54,7 @@ import pandas as pd
 from ..demography import local_estimates as estimates, fertility
 from . import measures as ev
 from ..demography.anchoring import bounded_fit, county_multipliers, group_bounds, migration_groups, warnings_once
+from ..demography.assumptions import resolve
 from ..demography.ccmpp import survival_from_mx
 from ..base.errors import DemographicWarning, OloyInputError
 from ..base.hierarchy import area_code
@@ -106,7 +107,7 @@ def evaluation_errors(result_or_projection, observations: pd.DataFrame) -> pd.Da
     projected = model_values(result, observations)
     table = pd.concat([observations.drop(columns="value").reset_index(drop=True),
                        ev.errors(projected.to_numpy(), observations["value"].to_numpy())], axis=1)
-    base_year = result.projection.scenario["projection.base_year"]
+    base_year = resolve(result.projection.scenario).projection.base_year
     table["note"] = [not_comparable_reason(row, base_year) for _, row in observations.iterrows()]
     table.insert(0, "scenario", result.projection.scenario.name)
     return table
@@ -177,7 +178,7 @@ def frozen(scenario: Scenario) -> Scenario:
     anchor = build_inputs(scenario).migration_anchor
     if anchor is None:
         return scenario
-    scale = dict(scenario["migration.county_scale"])
+    scale = resolve(scenario).migration.county_scale
     codes = build_inputs(scenario).codes
     county_scale = {code: float(scale.get(code, 1.0) * m) for code, m in zip(codes, anchor)}
     return scenario.with_values({"migration.anchor": "none", "migration.county_scale": county_scale})
@@ -189,26 +190,24 @@ class _FastModel:
     def __init__(self, scenario: Scenario, horizon: int):
         self.scenario = scenario.with_values({"projection.horizon": horizon})
         self.inputs = build_inputs(self.scenario)
-        self.values = dict(self.scenario.values)
-        self.ratio0 = (estimates.prefecture_tfr_ratio() if self.values["fertility.level_ratio"] == "auto"
-                       else self.values["fertility.level_ratio"])
-        self.schedule = fertility.age_schedule(self.values["fertility.schedule_year"])
+        self.a = resolve(self.scenario)
+        self.ratio0 = self.a.fertility.level_ratio
+        self.schedule = fertility.age_schedule(self.a.fertility.schedule_year)
         self.exposure = self.inputs.base[:, 0, :] @ self.schedule
-        self.county_scale = np.array([self.values["migration.county_scale"].get(c, 1.0) for c in self.inputs.codes])
+        self.county_scale = np.array([self.a.migration.county_scale.get(c, 1.0) for c in self.inputs.codes])
 
     @functools.lru_cache(maxsize=8)  # the finite-difference Jacobian repeats f and d across columns
     def _fertility(self, f: float) -> tuple[np.ndarray, np.ndarray]:
-        v = self.values | {"fertility.level_ratio": self.ratio0 * f}
-        tfr = tfr_paths(self.inputs.years, self.inputs.codes, v, exposure=self.exposure)
+        fert = dataclasses.replace(self.a.fertility, level_ratio=self.ratio0 * f)
+        tfr = tfr_paths(self.inputs.years, self.inputs.codes, fert, exposure=self.exposure)
         return tfr, fertility.asfr(tfr, self.schedule)
 
     @functools.lru_cache(maxsize=8)
     def _survival(self, d: float) -> np.ndarray:
-        v = self.values
-        gap = None if v["mortality.sex_gap"] == "auto" else v["mortality.sex_gap"]
-        mx = estimates.mortality_rates(self.inputs.years, e0_base=v["mortality.e0_base"] + d,
-                                       base_year=v["projection.base_year"], sex_gap=gap, srb=self.inputs.srb[0],
-                                       trend=v["mortality.trend"], annual_gain=v["mortality.annual_gain"])
+        m, base_year = self.a.mortality, self.a.projection.base_year
+        mx = estimates.mortality_rates(self.inputs.years, e0_base=m.e0_base + d,
+                                       base_year=base_year, sex_gap=m.sex_gap, srb=self.inputs.srb[0],
+                                       trend=m.trend, annual_gain=m.annual_gain)
         return survival_from_mx(mx)
 
     def inputs_for(self, f: float, d: float, m: np.ndarray) -> Inputs:
@@ -216,7 +215,7 @@ class _FastModel:
         return dataclasses.replace(scaled_migration(self.inputs, m), survival=self._survival(float(d)), asfr=asfr, tfr=tfr)
 
     def arrays(self, f: float, d: float, m: np.ndarray) -> dict:
-        return run_kernel(self.inputs_for(f, d, m), migration_timing=self.values["projection.migration_timing"])
+        return run_kernel(self.inputs_for(f, d, m), migration_timing=self.a.projection.migration_timing)
 
 
 INFORMATIVE = {"fertility": ("births", "population_0_2"), "mortality": ("deaths", "population_60plus"),
@@ -242,7 +241,7 @@ def _parameter_space(model: _FastModel, demographic: pd.DataFrame, switches: dic
     if not switches["migration"]:
         groups, labels = groups[:, :0], []
     level, e0 = SCHEMA["fertility.level_ratio"], SCHEMA["mortality.e0_base"]
-    e0_base = model.values["mortality.e0_base"]
+    e0_base = model.a.mortality.e0_base
     low_m, high_m = group_bounds(groups, model.county_scale)
     names = [n for n in ("fertility", "mortality") if free[n]] + ["migration"] * len(labels)
     lower = [level.minimum / model.ratio0] * free["fertility"] + [e0.minimum - e0_base] * free["mortality"] + list(low_m)
@@ -279,18 +278,19 @@ def calibrate(scenario: Scenario | str, observations: pd.DataFrame, *, fertility
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     check_observations_frame(observations, "calibrate")
-    demographic, not_fitted = _split(observations, scenario["projection.base_year"])
+    base_year = resolve(scenario).projection.base_year
+    demographic, not_fitted = _split(observations, base_year)
     if demographic.empty:
         raise OloyInputError("calibrate: no resident-basis population or event observations from the base year on "
                              "to calibrate on")
     horizon = int(demographic["year"].max()) + 1
     with warnings_once("calibration") as caught:
-        model = _FastModel(frozen(scenario), max(horizon, scenario["projection.base_year"] + 1))
+        model = _FastModel(frozen(scenario), max(horizon, base_year + 1))
         first = model.inputs.migration_counts[0] + model.inputs.migration_rates[0] * at_risk(model.inputs.base)
         space = _parameter_space(model, demographic, {"fertility": fertility_level, "mortality": mortality_level,
                                                       "migration": migration}, first.sum(axis=(1, 2)))
         observed = demographic["value"].to_numpy(float)
-        matcher = ArrayMatcher(demographic, list(model.inputs.codes), scenario["projection.base_year"])
+        matcher = ArrayMatcher(demographic, list(model.inputs.codes), base_year)
 
         def predicted(theta: np.ndarray) -> np.ndarray:
             return matcher.values(model.arrays(*_unpack(space, theta)))
@@ -362,7 +362,7 @@ def _calibrated_scenario(scenario: Scenario, model: _FastModel, parameters: tupl
     if f != 1.0:  # an unfitted component keeps the scenario's own value (e.g. "auto")
         changes["fertility.level_ratio"] = float(model.ratio0 * f)
     if d != 0.0:
-        changes["mortality.e0_base"] = float(model.values["mortality.e0_base"] + d)
+        changes["mortality.e0_base"] = float(model.a.mortality.e0_base + d)
     return scenario.with_values(changes, name=f"{scenario.name}_rebased")
 
 
@@ -387,7 +387,7 @@ def capacity_adjustments(plan: Result, observations: pd.DataFrame) -> pd.DataFra
     capacity_obs = observations[observations["quantity"].isin(["elderly_beds", "childcare_places"])
                                 & observations["value"].notna()]
     if "basis" in capacity_obs.columns:
-        capacity_obs = capacity_obs[comparable(capacity_obs, plan.scenario["projection.base_year"])]
+        capacity_obs = capacity_obs[comparable(capacity_obs, resolve(plan.scenario).projection.base_year)]
     for service, group in capacity_obs.groupby("quantity"):
         year = int(group["year"].max())
         latest = group[group["year"] == year]
@@ -444,13 +444,10 @@ def decompose(rebased: Rebase, region: str, year: int) -> pd.DataFrame:
         raise TypeError(f"decompose: year = {year!r}; expected a whole number (a projected year)")
     # The plan with its anchoring folded in: the steps below must not re-anchor migration.
     plan_scenario, target = frozen(rebased.plan.scenario), rebased.calibration.scenario
+    # Each step copies keys of the re-based scenario as written (scenario edits, not assumptions).
     demand_keys = [k for k in target.values if k.startswith("demand.")]
-    steps = [
-        {"fertility.level_ratio": target["fertility.level_ratio"]},
-        {"mortality.e0_base": target["mortality.e0_base"]},
-        {"migration.county_scale": target["migration.county_scale"]},
-        {k: target[k] for k in demand_keys},
-    ]
+    step_keys = [["fertility.level_ratio"], ["mortality.e0_base"], ["migration.county_scale"], demand_keys]
+    steps = [{key: target.values[key] for key in keys} for keys in step_keys]
     gaps = [_gap(rebased.plan, region, year)]
     values: dict = {}
     for change in steps:

@@ -20,15 +20,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..demography import ccmpp, local_estimates as estimates, mortality
+from ..demography import ccmpp, mortality, variability
 from . import stochastic
+from ..demography.assumptions import resolve
 from ..base.errors import OloyInputError
 from ..base.hierarchy import area_code
 from ..demography.lifetable import life_table
 from ..demography.migration import at_risk
 from ..demography.population import SEXES
 from ..demography.projection import Inputs, build_inputs
-from ..planning.result import Result, norm_paths, run, uptake_parameters
+from ..planning.result import Result, run, uptake_parameters
 from ..planning.demand import BASES, SERVICES, norm_from_totals, ratio_path, uptake_from_totals
 from ..base.scenario import Scenario, load_scenario
 
@@ -92,7 +93,7 @@ class Ensemble:
 
     @functools.cached_property
     def _uptake(self) -> dict:
-        return uptake_parameters(self.scenario.values)
+        return uptake_parameters(resolve(self.scenario).demand)
 
     def _gap_block(self, years: slice) -> np.ndarray:
         """Gap draws (draws, years[years], regions + 1, services, bases) [places]."""
@@ -143,7 +144,7 @@ class Ensemble:
         """``[scenario, region, year, service, basis, p_shortfall, p_shortfall_over_threshold,
         threshold, gap_p10, gap_p50, gap_p90]``: the probability that demand exceeds capacity,
         that it does so by more than ``threshold`` places, and gap quantiles [places]."""
-        threshold = self.scenario["stochastic.shortfall_threshold"] if threshold is None else threshold
+        threshold = resolve(self.scenario).stochastic.shortfall_threshold if threshold is None else threshold
 
         def columns(gap: np.ndarray, s: int, years: slice) -> dict[str, np.ndarray]:
             q = np.quantile(gap, probabilities, axis=0)
@@ -191,26 +192,21 @@ def _frame(regions: list[str], years: np.ndarray, columns: dict[str, np.ndarray]
 
 
 def resolved_parameters(scenario: Scenario) -> dict:
-    """The stochastic settings with ``auto`` replaced by the fitted values."""
-    v = scenario.values
-    fert, mort = stochastic.fit_fertility(), stochastic.fit_mortality()
-
-    def pick(key: str, fitted: float) -> float:
-        return fitted if v[key] == "auto" else float(v[key])
-
+    """The stochastic settings (``auto`` resolved to the fitted values by
+    :func:`oloy_model.demography.assumptions.resolve`) and the fits."""
+    s = resolve(scenario).stochastic
     return {
-        "fertility_sd": pick("stochastic.fertility_sd", fert["sd"]),
-        "fertility_ar": pick("stochastic.fertility_ar", fert["ar"]),
-        "county_fertility_sd": pick("stochastic.county_fertility_sd",
-                                    stochastic.county_fertility_sd(estimates.fertility_estimates())),
-        "county_fertility_ar": float(v["stochastic.county_fertility_ar"]),
-        "e0_sd": pick("stochastic.e0_sd", mort["sd"]),
-        "migration_level_sd": float(v["stochastic.migration_level_sd"]),
-        "migration_annual_sd": float(v["stochastic.migration_annual_sd"]),
-        "migration_ar": float(v["stochastic.migration_ar"]),
-        "uptake_sd": float(v["stochastic.uptake_sd"]),
-        "fertility_fit": fert,
-        "mortality_fit": mort,
+        "fertility_sd": s.fertility_sd,
+        "fertility_ar": s.fertility_ar,
+        "county_fertility_sd": s.county_fertility_sd,
+        "county_fertility_ar": s.county_fertility_ar,
+        "e0_sd": s.e0_sd,
+        "migration_level_sd": s.migration_level_sd,
+        "migration_annual_sd": s.migration_annual_sd,
+        "migration_ar": s.migration_ar,
+        "uptake_sd": s.uptake_sd,
+        "fertility_fit": variability.fit_fertility(),
+        "mortality_fit": variability.fit_mortality(),
     }
 
 
@@ -348,9 +344,10 @@ class _Projector:
 
     def __init__(self, scenario: Scenario, inputs: Inputs, p: dict):
         self.inputs = inputs
-        self.years = np.concatenate([[scenario["projection.base_year"]], inputs.years])
-        self.weights = _weights(uptake_parameters(scenario.values))
-        self.timing = scenario["projection.migration_timing"]
+        a = resolve(scenario)
+        self.years = np.concatenate([[a.projection.base_year], inputs.years])
+        self.weights = _weights(uptake_parameters(a.demand))
+        self.timing = a.projection.migration_timing
         self.grid = None if p["e0_sd"] == 0 else _SurvivalGrid(inputs)
         # Fertility noise multiplies the base-year age schedule (None: no births to shape).
         self.schedule = inputs.asfr[0, 0] / inputs.tfr[0, 0] if inputs.tfr[0, 0] > 0 else None
@@ -424,7 +421,7 @@ def _capacity_array(result: Result, codes: list[str], years: np.ndarray) -> np.n
 def _gaps(stats: np.ndarray, years: np.ndarray, cap: np.ndarray, scenario: Scenario, uptake: dict,
           uptake_noise: np.ndarray) -> np.ndarray:
     """Gap draws (draws, years, regions + 1, services, bases) [places] against capacity ``cap``."""
-    paths = norm_paths(scenario.values)
+    paths = resolve(scenario).demand.norm_paths
     col = {name: i for i, name in enumerate(STAT_NAMES)}
     elderly_ratio = ratio_path(years, paths["elderly_beds_per_1000_60plus"])[None, :, None]
     nursing_share = ratio_path(years, paths["nursing_share"])[None, :, None]

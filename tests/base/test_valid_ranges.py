@@ -144,10 +144,11 @@ def test_cli_run_with_zero_care_need_exits_0(tmp_path):
 
 def test_childcare_enrolment_maximum_enrols_at_most_every_child():
     """At the valid maximum the assumed age shape enrols no more than all children aged 2."""
+    from oloy_model.demography.assumptions import resolve
     from oloy_model.planning.result import uptake_parameters
 
-    v = short({"demand.childcare_enrolment": SCHEMA["demand.childcare_enrolment"].maximum}).values
-    assert uptake_parameters(v)["enrolment"].max() <= 1.0
+    demand = resolve(short({"demand.childcare_enrolment": SCHEMA["demand.childcare_enrolment"].maximum})).demand
+    assert uptake_parameters(demand)["enrolment"].max() <= 1.0
 
 
 @pytest.mark.slow

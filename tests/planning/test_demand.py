@@ -7,6 +7,7 @@ import pytest
 
 import oloy_model as om
 from oloy_model.planning import demand
+from oloy_model.demography.assumptions import resolve
 from oloy_model.planning.result import uptake_parameters
 
 
@@ -54,7 +55,7 @@ def test_uptake_parameters_reproduce_published_rates_on_2020():
     (2020 census long form, Guo et al. 2022), 0.73% of 60+ in institutions, and 7.86% of
     children 0-2 enrolled (NHC 2025). Tolerance 1e-9 (exact by construction)."""
     scenario = om.load_scenario("baseline")
-    params = uptake_parameters(scenario.values)
+    params = uptake_parameters(resolve(scenario).demand)
     pop = om.base_population().groupby("age")["population"].sum().to_numpy()
     old = pop[60:].sum()
     need_share = np.sum(pop * params["care_need"]) / old

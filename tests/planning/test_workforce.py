@@ -45,9 +45,10 @@ def test_tidy_wrappers_on_two_counties():
                            "year": [2023], "places": [40.0], "cost_10k_yuan": [np.nan], "status": ["planned"],
                            "source": ["test"], "quality": ["test"]})
     fake = _Two(scenario, population, ledger)
+    from oloy_model.demography.assumptions import resolve
     from oloy_model.planning.result import uptake_parameters
 
-    up = uptake_parameters(scenario.values)
+    up = uptake_parameters(resolve(scenario).demand)
     need_a = 200.0 * up["care_need"].sum()  # 100 women + 100 men at every age
     residents_a = need_a * up["institutional_takeup"]
     enrolled_a = 200.0 * up["enrolment"]

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import oloy_model as om
+from oloy_model.demography import variability
 from oloy_model.uncertainty import stochastic
 from oloy_model.uncertainty.ensemble import BASES, SERVICES, STAT_NAMES
 from oloy_model.demography.projection import build_inputs, run_kernel
@@ -110,7 +111,7 @@ def test_uncertainty_grows_with_horizon(ensemble):
 def test_fertility_model_pinned_and_checked_against_ols():
     """ARIMA(1,1,0) on WPP 2024 China log TFR 1991-2023 (statsmodels exact MLE): phi 0.307,
     sd 0.0569 (tolerance 0.01 and 0.002); OLS on the differences gives a similar phi."""
-    fit = stochastic.fit_fertility()
+    fit = variability.fit_fertility()
     assert fit["ar"] == pytest.approx(0.307, abs=0.01) and fit["sd"] == pytest.approx(0.0569, abs=0.002)
     assert fit["aic"] < fit["aic_random_walk"] and fit["ljung_box_p"] > 0.05
     from oloy_model.base.resources import read_bundled
@@ -124,7 +125,7 @@ def test_fertility_model_pinned_and_checked_against_ols():
 def test_mortality_model_matches_the_moments_of_the_differences():
     """Random walk with drift: the MLE drift and sd equal the mean and (ddof=0) sd of the
     annual e0 changes (WPP 2024 China both sexes 1990-2019): drift 0.338, sd 0.1115."""
-    fit = stochastic.fit_mortality()
+    fit = variability.fit_mortality()
     from oloy_model.base.resources import read_bundled
 
     e0 = read_bundled("wpp2024/e0.csv").query("variant == 'estimate'").pivot(index="year", columns="sex", values="e0")
