@@ -1,6 +1,6 @@
 """oloy_model: capacity-and-gap projection model for Dali's "One Old, One Young" plan.
 
-Public API (see ``README.md``, section "Use as a library"): ``regions``, ``base_population``,
+Public API (see ``README.md``, section "Use as a library"): ``areas``, ``regions``, ``base_population``,
 ``load_scenario``, ``project``, ``run``, ``simulate``, ``plan_additions``, the review tools
 (``evaluate``, ``calibrate``, ``rebase``, ``decompose``), ``OloyInputError`` and
 ``DemographicWarning``.
@@ -10,6 +10,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import ccmpp
+from .national import areas
 from .ensemble import Ensemble, simulate
 from .errors import DemographicWarning, OloyInputError
 from .population import base_population, census_age_groups, regions
@@ -23,6 +24,7 @@ from .schedule import Plan, plan_additions
 
 __all__ = [
     "__version__",
+    "areas",
     "DemographicWarning",
     "Ensemble",
     "OloyInputError",

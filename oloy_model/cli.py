@@ -32,6 +32,17 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _areas(args: argparse.Namespace) -> int:
+    from .national import areas
+
+    table = areas(args.text or None)
+    if table.empty:
+        raise OloyInputError(f"no area matches {args.text!r}; expected a code prefix (digits) or part of a "
+                             "Chinese name (e.g. 云南 or 大理)")
+    print(table.to_string(index=False, formatters={"population_2020": "{:,}".format}))
+    return 0
+
+
 def _verify(args: argparse.Namespace) -> int:
     from .resources import verify_all
 
@@ -197,6 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument("--out", default="", help="also write the tables to this folder")
     back.add_argument("--force", action="store_true", help="replace an existing output folder")
     back.set_defaults(handler=_backtest)
+    listing = commands.add_parser("areas", help="list the areas of China the model can run (code, name, counties, 2020 population)")
+    listing.add_argument("text", nargs="?", default="", help="code prefix or part of the Chinese name (e.g. 53, 云南)")
+    listing.set_defaults(handler=_areas)
     verify = commands.add_parser("verify-data", help="check every bundled data file against its checksum")
     verify.set_defaults(handler=_verify)
     return parser
