@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "oloy_model"
 # Layers, lowest first (issue 16's shape; the modules have not moved into subpackages yet).
 LAYERS = {
     "base": ["errors", "textfile", "safe_names", "atomic", "citations", "schema", "resources", "tables", "inert",
-             "style", "measures", "hierarchy"],
+             "style", "measures", "national", "hierarchy"],
     "demography": ["graduation", "lifetable", "mortality", "fertility", "migration", "ccmpp", "population",
                    "estimates", "scenario", "observations", "anchoring", "projection"],
     "planning": ["demand", "capacity", "gaps", "result", "schedule", "workforce"],
