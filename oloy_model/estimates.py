@@ -145,6 +145,45 @@ def population_cube(pop: pd.DataFrame) -> tuple[list[str], np.ndarray]:
     return codes, ordered.to_numpy(float).reshape(len(codes), 2, 101)
 
 
+def project_without_migration(start: np.ndarray, mx: np.ndarray, tfr: np.ndarray, srb: float,
+                              years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Project ``start`` (regions, 2, 101) [persons] one annual step per year of ``years`` with
+    mortality ``mx`` (years, 2, 101) [per person-year], TFR (years, regions) [children per
+    woman] on the WPP age schedule and ``srb`` [males per female], and no migration.
+
+    Returns the population at the end (regions, 2, 101) and the births of all steps by region
+    and sex (regions, 2) [persons]. Linear in ``start`` for given rates (so the projection of a
+    sum of regions with common rates is the sum of their projections).
+    """
+    survival = ccmpp.survival_from_mx(mx)
+    population = start
+    births_by_year = []
+    for t in range(years.size):
+        schedule = fertility.age_schedule(int(min(years[t], 2023)))
+        result = ccmpp.step(population, survival[t], fertility.asfr(tfr[t], schedule), srb,
+                            np.zeros_like(population))
+        population = result["population"]
+        births_by_year.append(result["births"].sum(axis=-1))
+    return population, np.sum(births_by_year, axis=0)
+
+
+def cohort_residual(start: np.ndarray, end: np.ndarray, mx: np.ndarray, tfr: np.ndarray, srb: float,
+                    years: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Forward cohort-survival residual (module :mod:`oloy_model.migration`, step 1).
+
+    Returns
+    -------
+    census_groups, expected_groups, residual : arrays [persons], shape (regions, 2, 18)
+        ``end`` and the migration-free projection of ``start`` in the 5-year groups at the end
+        (0-4, ..., 80-84, 85+), and their difference (net migration surviving to the end).
+    births : array [persons], shape (regions, 2)
+    """
+    projected, births = project_without_migration(start, mx, tfr, srb, years)
+    census_groups = migration.group_sum(end)
+    expected_groups = migration.group_sum(projected)
+    return census_groups, expected_groups, census_groups - expected_groups, births
+
+
 @functools.lru_cache(maxsize=2)
 def migration_estimates() -> dict:
     """2010-2020 net migration by county, sex and age, and its annual rate schedule.
@@ -164,19 +203,7 @@ def migration_estimates() -> dict:
     mx = mortality_rates(years)
     tfr = _decade_fertility(codes)
     srb = census_srb(2020)
-    survival = ccmpp.survival_from_mx(mx)
-    population = start
-    births_by_year = []
-    for t in range(years.size):
-        schedule = fertility.age_schedule(int(min(years[t], 2023)))
-        result = ccmpp.step(population, survival[t], fertility.asfr(tfr[t], schedule), srb,
-                            np.zeros_like(population))
-        population = result["population"]
-        births_by_year.append(result["births"].sum(axis=-1))
-    births_total = np.sum(births_by_year, axis=0)
-    census_groups = migration.group_sum(end)
-    expected_groups = migration.group_sum(population)
-    residual = census_groups - expected_groups
+    census_groups, expected_groups, residual, births_total = cohort_residual(start, end, mx, tfr, srb, years)
     exposure = 0.5 * (migration.at_risk(start) + migration.at_risk(end))
     rates = np.zeros_like(start)
     fits, rows = [], []

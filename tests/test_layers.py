@@ -18,7 +18,7 @@ LAYERS = {
     "base": ["errors", "textfile", "safe_names", "atomic", "citations", "schema", "resources", "tables", "inert",
              "style", "measures", "national", "hierarchy"],
     "demography": ["graduation", "lifetable", "mortality", "fertility", "migration", "ccmpp", "population",
-                   "estimates", "scenario", "observations", "anchoring", "projection"],
+                   "crosswalk", "estimates", "scenario", "observations", "anchoring", "projection"],
     "planning": ["demand", "capacity", "gaps", "result", "schedule", "workforce"],
     "uncertainty_review": ["stochastic", "ensemble", "review", "backtest", "official"],
     "reporting": ["summary", "digest", "plotting", "figures", "render", "report", "output", "workbook", "plan_outputs"],
