@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "oloy_model"
 LAYERS = {
     "base": ["errors", "textfile", "safe_names", "atomic", "citations", "schema", "resources", "tables", "inert",
              "style", "measures", "national", "hierarchy"],
-    "demography": ["graduation", "lifetable", "mortality", "fertility", "migration", "ccmpp", "population",
+    "demography": ["graduation", "lifetable", "mortality", "fertility", "migration", "ccmpp", "population", "area_mortality",
                    "crosswalk", "estimates", "scenario", "observations", "anchoring", "projection"],
     "planning": ["demand", "capacity", "gaps", "result", "schedule", "workforce"],
     "uncertainty_review": ["stochastic", "ensemble", "review", "backtest", "official"],
