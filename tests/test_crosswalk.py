@@ -86,3 +86,25 @@ def test_residual_of_a_crosswalked_group_is_the_residual_of_its_total(province):
         np.testing.assert_allclose(residual[u], by_members, rtol=1e-9, atol=1e-6)
         checked += len(members10) > 1
     assert checked > 0 or province == "530000"
+
+
+def test_area_estimates_run_on_the_crosswalk_units():
+    """Another prefecture (德宏州, 5 counties): fertility by reverse survival and the migration
+    residual on its units; the default mortality level is the ISMR default; Dali by its code
+    is the bundled estimate."""
+    area = om.areas("德宏")["region"].iloc[0]
+    result = estimates.migration_estimates(area=area)
+    walk = crosswalk.area_crosswalk(area)
+    assert result["codes"] == sorted(set(walk["unit"]))
+    summary = result["summary"]
+    assert summary["census_2020"] == pytest.approx(om.areas(area)["population_2020"].iloc[0], rel=1e-9)
+    members_2010 = set(walk["region_2010"]) - {""}
+    groups_2010 = national.national_groups(2010)
+    published_2010 = groups_2010.loc[groups_2010["region"].isin(members_2010), "population"].sum()
+    assert summary["census_2010"] == pytest.approx(published_2010, rel=1e-9)
+    residual = result["residual"]
+    assert residual["residual"].sum() == pytest.approx(summary["net_migration_residual"], rel=1e-9)
+    tfr = estimates.fertility_estimates(area=area)
+    assert set(tfr["region"]) == set(result["codes"]) | {area}
+    assert 0.5 < estimates.prefecture_tfr_ratio(area=area) < 3.0
+    assert estimates.migration_estimates(area=hierarchy.area_code()) is estimates.migration_estimates()
