@@ -18,7 +18,8 @@ import pandas as pd
 
 from . import ccmpp, estimates, fertility
 from .errors import DemographicWarning
-from .hierarchy import area_code
+from .area_mortality import mortality_default
+from .hierarchy import _resolve, area_code
 from .inert import taper_weights
 from .migration import at_risk
 from .population import SEXES, base_population
@@ -79,8 +80,36 @@ class Inputs:
 def _base_cube(values) -> tuple[list[str], np.ndarray]:
     path = values["projection.base_population_file"] or None
     pop = base_population(values["projection.base_year"], method=values["projection.base_method"],
-                          open_age_method=values["projection.open_age_method"], path=path)
+                          open_age_method=values["projection.open_age_method"], path=path, area=_area(values))
     return estimates.population_cube(pop)
+
+
+def _area(values) -> str | None:
+    """The scenario's area: None for the bundled one (empty key or its own code)."""
+    return _resolve(values.get("projection.area") or None)
+
+
+def area_e0_base(values) -> float:
+    """Base-year e0 [years]: the scenario's ``mortality.e0_base``; outside the bundled area,
+    while that key keeps its default (the Dali plan's value), the area's estimated default
+    (:func:`oloy_model.area_mortality.mortality_default`, national level x ISMR)."""
+    from .schema import SCHEMA
+
+    area = _area(values)
+    if area is None or values["mortality.e0_base"] != SCHEMA["mortality.e0_base"].default:
+        return values["mortality.e0_base"]
+    return round(mortality_default(area)["e0"], 10)
+
+
+def _unit_order(codes: list[str], units: list[str], area: str | None) -> list[int]:
+    """Position in ``units`` of each county's estimate (its own, or its crosswalk unit's)."""
+    if area is None:
+        return [units.index(code) for code in codes]
+    from .crosswalk import area_crosswalk
+
+    walk = area_crosswalk(area)
+    unit_of = dict(zip(walk["region_2020"], walk["unit"]))
+    return [units.index(unit_of[code]) for code in codes]
 
 
 def scale_path(years: np.ndarray, values) -> np.ndarray:
@@ -97,7 +126,9 @@ def tfr_paths(years: np.ndarray, codes: list[str], values, exposure: np.ndarray)
     ``exposure`` (R,) weights the multipliers (women 15-49 x the age schedule in the base),
     so that their weighted mean is 1 and the prefecture follows the stated path.
     """
-    ratio = estimates.prefecture_tfr_ratio() if values["fertility.level_ratio"] == "auto" else values["fertility.level_ratio"]
+    area = _area(values)
+    ratio = (estimates.prefecture_tfr_ratio(area=area) if values["fertility.level_ratio"] == "auto"
+             else values["fertility.level_ratio"])
     prefecture = ratio * fertility.wpp_tfr(years, values["fertility.tfr_variant"], values["fertility.variant_phasing"])
     prefecture = prefecture + np.where(years >= values["fertility.offset_start"], values["fertility.tfr_offset"], 0.0)
     for effect in values["fertility.effects"]:
@@ -106,7 +137,11 @@ def tfr_paths(years: np.ndarray, codes: list[str], values, exposure: np.ndarray)
             plateau_years=effect["plateau_years"], decay_years=effect["decay_years"], floor=effect["floor"])
     multipliers = np.ones(len(codes))
     if values["fertility.county_differentials"]:
-        multipliers = estimates.county_tfr_multipliers().reindex(codes).fillna(1.0).to_numpy()
+        estimated = estimates.county_tfr_multipliers(area=area)
+        if area is not None:  # by crosswalk unit: each county takes its unit's multiplier
+            estimated = estimated.reindex([estimated.index[i] for i in _unit_order(codes, list(estimated.index), area)])
+            estimated.index = codes
+        multipliers = estimated.reindex(codes).fillna(1.0).to_numpy()
         # Normalise so the prefecture's exposure-weighted TFR stays on the stated path.
         if np.sum(exposure) > 0:  # no women at childbearing ages: no births to keep on the path
             multipliers = multipliers / np.average(multipliers, weights=exposure)
@@ -129,22 +164,25 @@ def _build_inputs_cached(_hash: str, scenario: Scenario) -> Inputs:
     v = scenario.values
     codes, base = _base_cube(v)
     years = np.arange(v["projection.base_year"] + 1, v["projection.horizon"] + 1)
-    srb_value = estimates.census_srb() if v["fertility.srb"] == "auto" else v["fertility.srb"]
+    area = _area(v)
+    srb_value = estimates.census_srb(area=area) if v["fertility.srb"] == "auto" else v["fertility.srb"]
     gap = None if v["mortality.sex_gap"] == "auto" else v["mortality.sex_gap"]
-    e0 = estimates.e0_targets(years, e0_base=v["mortality.e0_base"], base_year=v["projection.base_year"],
+    e0_base = area_e0_base(v)
+    e0 = estimates.e0_targets(years, e0_base=e0_base, base_year=v["projection.base_year"],
                               sex_gap=gap, srb=srb_value, trend=v["mortality.trend"],
                               annual_gain=v["mortality.annual_gain"])
     if np.any(e0 > 95):
         warnings.warn(f"life expectancy above 95 years (max {e0.max():.1f})", DemographicWarning, stacklevel=3)
-    mx = estimates.mortality_rates(years, e0_base=v["mortality.e0_base"], base_year=v["projection.base_year"],
+    mx = estimates.mortality_rates(years, e0_base=e0_base, base_year=v["projection.base_year"],
                                    sex_gap=gap, srb=srb_value, trend=v["mortality.trend"],
                                    annual_gain=v["mortality.annual_gain"])
     survival = ccmpp.survival_from_mx(mx)
     schedule = fertility.age_schedule(v["fertility.schedule_year"])
     tfr = tfr_paths(years, codes, v, exposure=base[:, 0, :] @ schedule)
     scale = scale_path(years, v)
-    migration = estimates.migration_estimates()
-    order = [migration["codes"].index(code) for code in codes]
+    migration = (estimates.migration_estimates() if area is None
+                 else estimates.migration_estimates(area=area, e0_base=e0_base))
+    order = _unit_order(codes, migration["codes"], area)
     shape = (years.size, len(codes), 2, N_AGES)
     rates = np.zeros(shape)
     counts = np.zeros(shape)
@@ -264,7 +302,7 @@ def project(scenario: Scenario | str) -> Projection:
         births=_long_births(arrays["births"], name, inputs.codes, inputs.years),
         deaths=_long(arrays["deaths"], name, inputs.codes, inputs.years, "deaths"),
         net_migration=_long(arrays["net_migration"], name, inputs.codes, inputs.years, "net_migration"),
-        assumptions=_assumptions(inputs, name),
+        assumptions=_assumptions(inputs, name, area_code(_area(scenario.values))),
     )
 
 
@@ -298,14 +336,14 @@ def _long_births(cube: np.ndarray, name: str, codes: list[str], years: np.ndarra
     })
 
 
-def _assumptions(inputs: Inputs, name: str) -> pd.DataFrame:
+def _assumptions(inputs: Inputs, name: str, root: str) -> pd.DataFrame:
     rows = [pd.DataFrame({"region": code, "year": inputs.years, "quantity": "tfr", "value": inputs.tfr[:, r]})
             for r, code in enumerate(inputs.codes)]
     for s, sex in enumerate(SEXES):
-        rows.append(pd.DataFrame({"region": area_code(), "year": inputs.years, "quantity": f"e0_{sex}",
+        rows.append(pd.DataFrame({"region": root, "year": inputs.years, "quantity": f"e0_{sex}",
                                   "value": inputs.e0[:, s]}))
-    rows.append(pd.DataFrame({"region": area_code(), "year": inputs.years, "quantity": "srb", "value": inputs.srb}))
-    rows.append(pd.DataFrame({"region": area_code(), "year": inputs.years, "quantity": "migration_scale",
+    rows.append(pd.DataFrame({"region": root, "year": inputs.years, "quantity": "srb", "value": inputs.srb}))
+    rows.append(pd.DataFrame({"region": root, "year": inputs.years, "quantity": "migration_scale",
                               "value": inputs.migration_scale}))
     if inputs.migration_anchor is not None:
         rows += [pd.DataFrame({"region": code, "year": inputs.years, "quantity": "migration_anchor",
