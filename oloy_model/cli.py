@@ -43,6 +43,25 @@ def _areas(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_area(args: argparse.Namespace, names) -> int:
+    """``oloy run --area CODE``: the deterministic projection of another area (no draws, no
+    figures, no capacity gaps yet; the bundled area runs the full job)."""
+    from pathlib import Path
+
+    from .hierarchy import _resolve
+    from .runner import run_area
+
+    area = _resolve(args.area)
+    if area is None:
+        args.area = ""
+        return _run(args)
+    if args.draws or args.observations:
+        raise OloyInputError(f"--area {args.area}: --draws and --observations are not yet supported outside the "
+                             "bundled area; expected a deterministic run")
+    print(f"wrote {run_area(names, area, Path(args.out), force=args.force)}")
+    return 0
+
+
 def _verify(args: argparse.Namespace) -> int:
     from .resources import verify_all
 
@@ -77,6 +96,8 @@ def _run(args: argparse.Namespace) -> int:
     from .scenario import list_scenarios
 
     names = args.scenarios or list_scenarios()
+    if args.area:
+        return _run_area(args, names)
     check_draw_arguments(args, names)
     observations = Path(args.observations) if args.observations else None
     if observations is not None:
@@ -187,6 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="random seed of the draws, a whole number >= 0 (same seed, same bytes)")
     run.add_argument("--observations", default="", help="CSV of newer official figures (observations layout, with "
                      "basis): added to the bundled ones, re-anchors anchored scenarios, shown beside the model")
+    run.add_argument("--area", default="", help="division code of another area (`oloy areas`): deterministic "
+                     "projection tables only (no capacity ledger there: gaps absent)")
     run.set_defaults(handler=_run)
     plan = commands.add_parser("plan", help="build schedules for the next plan, staff and home care (tables, workbook, figures, report)")
     plan.add_argument("scenarios", nargs="*", help="bundled names or TOML paths (default: next_plan)")

@@ -196,6 +196,10 @@ def _build_inputs_cached(_hash: str, scenario: Scenario) -> Inputs:
                     rates, counts, tfr, e0, scale)
     if v["migration.anchor"] != "observations":
         return inputs
+    if area is not None:  # the bundled official figures are the bundled area's
+        warnings.warn(f"projection.area {area}: migration.anchor = 'observations' applies only to the bundled area "
+                      "(its official figures); this area runs unanchored", DemographicWarning, stacklevel=3)
+        return inputs
     from .anchoring import anchor_horizon, anchor_observations
 
     observations = anchor_observations(v)

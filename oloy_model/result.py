@@ -14,6 +14,8 @@ import pandas as pd
 from . import capacity as cap
 from . import demand as dem
 from . import gaps as gp
+from .errors import OloyInputError
+from .hierarchy import area_code
 from .population import base_population, region_codes
 from .projection import Projection, project
 from .resources import read_bundled
@@ -175,6 +177,12 @@ def run(scenario: Scenario | str, *, ledger: pd.DataFrame | None = None) -> Resu
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    if scenario["projection.area"] and scenario["projection.area"] != area_code():
+        # only the bundled area has a capacity ledger and plan norms: gaps elsewhere would be
+        # against zero capacity, which the model never reports
+        raise OloyInputError(f"{scenario.name}: projection.area = {scenario['projection.area']!r}: the full run "
+                             "(demand, capacity, gaps) exists only for the bundled area; expected `om.project` or "
+                             "`oloy run --area CODE` (the projection) for another area")
     projection = project(scenario)
     v = scenario.values
     plan = plan_figures()
