@@ -1,6 +1,6 @@
 """oloy_model: capacity-and-gap projection model for Dali's "One Old, One Young" plan.
 
-Public API (see ``README.md``, section "Use as a library"): ``regions``, ``base_population``,
+Public API (see ``README.md``, section "Use as a library"): ``areas``, ``regions``, ``base_population``,
 ``load_scenario``, ``resolve`` (typed assumptions), ``project``, ``run``, ``simulate``, ``plan_additions``, the review tools
 (``evaluate``, ``calibrate``, ``rebase``, ``decompose``), ``OloyInputError`` and
 ``DemographicWarning``.
@@ -11,6 +11,7 @@ import sys as _sys
 
 from .base.version import __version__
 
+from .base.national import areas
 from .demography import ccmpp
 from .demography.assumptions import Assumptions, resolve
 from .uncertainty.ensemble import Ensemble, simulate
@@ -43,6 +44,7 @@ __all__ = [
     "list_scenarios",
     "load_scenario",
     "project",
+    "areas",
     "base_population",
     "calibrate",
     "decompose",

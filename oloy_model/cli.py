@@ -10,19 +10,20 @@ import warnings
 
 from .base.version import __version__
 from .base.errors import DemographicWarning, OloyInputError
-from .base.hierarchy import area_code
+from .base.hierarchy import area_code, resolve_area
 from .demography.population import base_population, region_codes, regions
 from .base.resources import verify_all
 from .demography.assumptions import resolve
 from .uncertainty.ensemble import check_draws, check_seed
 from .base.scenario import list_scenarios, load_scenario
-from .runner import run_scenarios
+from .runner import run_area, run_scenarios
 from .base.observations import load_observations
 from .reporting.plan_outputs import write_plans
 from .planning.capacity import read_ledger
 from .base.atomic import check_target
 from .review.backtest import backtest
 from .reporting.output import write_csv, write_folder_atomically, write_manifest
+from .base.national import areas
 
 
 def _summary(args: argparse.Namespace) -> int:
@@ -39,6 +40,31 @@ def _summary(args: argparse.Namespace) -> int:
     print(f"oloy_model {__version__}: base population {args.year}-11-01 "
           f"(single years by {args.method!r}, 85+ split by {args.open_age_method!r})")
     print(wide.round({"share_60plus_%": 2}).to_string(float_format=lambda v: f"{v:,.2f}" if v < 100 else f"{v:,.0f}"))
+    return 0
+
+
+def _areas(args: argparse.Namespace) -> int:
+    table = areas(args.text or None)
+    if table.empty:
+        raise OloyInputError(f"no area matches {args.text!r}; expected a code prefix (digits) or part of a "
+                             "Chinese name (e.g. 云南 or 大理)")
+    print(table.to_string(index=False, formatters={"population_2020": "{:,}".format}))
+    return 0
+
+
+def _run_area(args: argparse.Namespace, names) -> int:
+    """``oloy run --area CODE``: the deterministic projection of another area (no draws, no
+    figures, no capacity gaps yet; the bundled area runs the full job)."""
+    from pathlib import Path
+
+    area = resolve_area(args.area)
+    if area is None:
+        args.area = ""
+        return _run(args)
+    if args.draws or args.observations:
+        raise OloyInputError(f"--area {args.area}: --draws and --observations are not yet supported outside the "
+                             "bundled area; expected a deterministic run")
+    print(f"wrote {run_area(names, area, Path(args.out), force=args.force)}")
     return 0
 
 
@@ -69,6 +95,8 @@ def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     names = args.scenarios or list_scenarios()
+    if args.area:
+        return _run_area(args, names)
     check_draw_arguments(args, names)
     observations = Path(args.observations) if args.observations else None
     if observations is not None:
@@ -167,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="random seed of the draws, a whole number >= 0 (same seed, same bytes)")
     run.add_argument("--observations", default="", help="CSV of newer official figures (observations layout, with "
                      "basis): added to the bundled ones, re-anchors anchored scenarios, shown beside the model")
+    run.add_argument("--area", default="", help="division code of another area (`oloy areas`): deterministic "
+                     "projection tables only (no capacity ledger there: gaps absent)")
     run.set_defaults(handler=_run)
     plan = commands.add_parser("plan", help="build schedules for the next plan, staff and home care (tables, workbook, figures, report)")
     plan.add_argument("scenarios", nargs="*", help="bundled names or TOML paths (default: next_plan)")
@@ -188,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument("--out", default="", help="also write the tables to this folder")
     back.add_argument("--force", action="store_true", help="replace an existing output folder")
     back.set_defaults(handler=_backtest)
+    listing = commands.add_parser("areas", help="list the areas of China the model can run (code, name, counties, 2020 population)")
+    listing.add_argument("text", nargs="?", default="", help="code prefix or part of the Chinese name (e.g. 53, 云南)")
+    listing.set_defaults(handler=_areas)
     verify = commands.add_parser("verify-data", help="check every bundled data file against its checksum")
     verify.set_defaults(handler=_verify)
     return parser

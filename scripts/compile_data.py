@@ -11,6 +11,7 @@ with English column names, a ``source`` id and a ``quality`` tag on every row, p
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import os
@@ -287,6 +288,140 @@ def official_observations(shared: Path) -> pd.DataFrame:
     return frame[OBSERVATION_COLUMNS]
 
 
+# --- Every county of China (data/census-china/) --------------------------------------------
+NATION = "000000"  # the tabulation prints no code for the national row; this is the stated convention
+CHINA_FOLDER = "census-china"
+CHINA_INDICATORS = {
+    2020: [("population_total", "人口数_合计", "persons"), ("population_male", "人口数_男", "persons"),
+           ("population_female", "人口数_女", "persons")],
+    2010: [("population_total", "合计", "persons"), ("population_male", "男", "persons"),
+           ("population_female", "女", "persons"), ("crude_birth_rate", "出生率（‰）", "per 1,000 (census year)"),
+           ("crude_death_rate", "死亡率（‰）", "per 1,000 (census year)"),
+           ("rate_of_natural_increase", "自然增长率（‰）", "per 1,000 (census year)")],
+}
+
+
+def _gb_parent(code: str) -> str:
+    """GB/T 2260 parent: zero the last non-zero pair; provinces sit under the nation."""
+    if code == NATION:
+        return ""
+    if code[4:] != "00":
+        return code[:4] + "00"
+    return NATION if code[2:4] == "00" else code[:2] + "0000"
+
+
+def _division_level(code: str) -> str:
+    if code == NATION:
+        return "nation"
+    return "province" if code[2:] == "0000" else ("prefecture" if code[4:] == "00" else "county")
+
+
+def _china_rows(path: Path, year: int) -> pd.DataFrame:
+    """The source sheet with a clean 6-digit ``code`` (the national row gets NATION), the
+    tabulation's name, and the uncoded sub-heading above each row (2010 has no 省/市 columns)."""
+    frame = pd.read_csv(path, dtype={"区划代码": str})
+    frame.columns = [_clean_header(c) for c in frame.columns]
+    frame = frame.copy()
+    name_column = "区县" if year == 2020 else "地区"
+    frame["name_zh"] = frame[name_column].astype(str).str.strip()
+    frame["heading"] = frame["name_zh"].where(frame["区划代码"].isna()).ffill().fillna("")
+    if year == 2020:
+        frame.loc[frame["省"] == "全国", "区划代码"] = NATION
+    return frame[frame["区划代码"].notna()].rename(columns={"区划代码": "code"}).reset_index(drop=True)
+
+
+def china_regions(rows: pd.DataFrame, year: int, source: str) -> pd.DataFrame:
+    """``region, name_zh, level, parent, published`` of every coded row plus the computed
+    aggregates the tabulation prints without a code (rule in data/README.md, census-china)."""
+    published = dict(zip(rows["code"], rows["name_zh"]))
+    by_names = {}
+    if year == 2020:
+        upper = rows[rows["code"].map(_division_level) == "prefecture"]
+        by_names = {(p, c): code for p, c, code in zip(upper["省"], upper["市"], upper["code"])}
+    table, computed = [], {}
+    for record in rows.itertuples():
+        parent = _gb_parent(record.code)
+        if parent and parent not in published:
+            named = by_names.get((getattr(record, "省", None), getattr(record, "市", None)))
+            if named is not None:
+                parent = named
+            elif parent != NATION:
+                # 2010 prints the aggregate as an uncoded sub-heading (市辖区, 县, 省直辖县级行政区划);
+                # 2020 prints none for 济源 (419001), so the GB/T name of a 4-digit-90 code is used.
+                computed.setdefault(parent, record.heading if year == 2010 else (
+                    record.市 if str(record.市).endswith("直辖县级行政区划") else "省直辖县级行政区划"))
+        table.append((record.code, record.name_zh, _division_level(record.code), parent, 1))
+    for code, name in computed.items():
+        table.append((code, name, _division_level(code), _gb_parent(code), 0))
+    if NATION not in published:
+        table.append((NATION, "全国", "nation", "", 0))
+    frame = pd.DataFrame(table, columns=["region", "name_zh", "level", "parent", "published"])
+    frame["source"] = source
+    frame["quality"] = frame["published"].map({1: "mirror", 0: "derived"})
+    missing = sorted(set(frame["parent"]) - set(frame["region"]) - {""})
+    if missing:
+        raise ValueError(f"census {year}: parents without a row: {missing}")
+    return frame.sort_values("region", kind="stable").reset_index(drop=True)
+
+
+def _blank_cells_are_zero(rows: pd.DataFrame, columns: list[str], sex: str) -> None:
+    """A blank age cell is a zero only where the row's other cells add up to its sex total
+    (2020: one cell, 东营港经济开发区 females aged 0); anything else is an error."""
+    total = rows[("人口数_女" if sex == "female" else "人口数_男") if "人口数_男" in rows else SEX_ZH[sex]]
+    cells = rows[columns].apply(pd.to_numeric, errors="raise")
+    blank = cells.isna().any(axis=1)
+    if (cells[blank].sum(axis=1) != total[blank]).any():
+        raise ValueError(f"blank {sex} age cells that are not zeros in rows {list(rows.loc[blank, 'code'])}")
+    rows[columns] = cells.fillna(0.0)
+
+
+def china_population(rows: pd.DataFrame, header, source: str) -> pd.DataFrame:
+    """Long table ``region, sex, age_group, age_start, population`` of every coded row."""
+    parts = []
+    for sex in ("female", "male"):
+        _blank_cells_are_zero(rows, [header(sex, start, end) for start, end in GROUPS], sex)
+        for start, end in GROUPS:
+            values = pd.to_numeric(rows[header(sex, start, end)], errors="raise").to_numpy(float)
+            if not (values == values.round()).all():
+                raise ValueError(f"non-integer census count in {header(sex, start, end)}")
+            parts.append(pd.DataFrame({"region": rows["code"], "sex": sex, "age_group": _label(start, end),
+                                       "age_start": start, "population": values.astype("int64")}))
+    frame = pd.concat(parts, ignore_index=True)
+    frame["sex_order"] = frame["sex"].map({"female": 0, "male": 1})
+    frame = frame.sort_values(["region", "sex_order", "age_start"], kind="stable").drop(columns="sex_order")
+    return frame.assign(source=source, quality="mirror").reset_index(drop=True)
+
+
+def china_indicators(rows: pd.DataFrame, year: int, source: str) -> pd.DataFrame:
+    parts = []
+    for name, zh, unit in CHINA_INDICATORS[year]:
+        values = pd.to_numeric(rows[zh], errors="raise")
+        part = pd.DataFrame({"region": rows["code"], "indicator": name, "value": values, "unit": unit})
+        parts.append(part[part["value"].notna()])
+    frame = pd.concat(parts, ignore_index=True).sort_values(["region", "indicator"], kind="stable")
+    return frame.assign(source=source, quality="mirror").reset_index(drop=True)
+
+
+def write_csv_gz(frame: pd.DataFrame, path: Path) -> None:
+    """Gzipped CSV with a fixed header (no file name, mtime 0): same rows, same bytes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = frame.to_csv(index=False, lineterminator="\n", float_format="%.10g").encode("utf-8")
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with open(tmp, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as zipped:
+        zipped.write(text)
+    os.replace(tmp, path)
+
+
+def china_tables(shared: Path) -> None:
+    for year, header, source in ((2020, _age_header_2020, "nbs2020_county_china"),
+                                 (2010, _age_header_2010, "nbs2010_county_china")):
+        rows = _china_rows(shared / "census-county" / f"census{year}_county_china.csv.gz", year)
+        folder = DATA / CHINA_FOLDER
+        write_csv_gz(china_regions(rows, year, source), folder / f"regions_{year}.csv.gz")
+        write_csv_gz(china_population(rows, header, source), folder / f"population_by_age_group_{year}.csv.gz")
+        write_csv_gz(china_indicators(rows, year, source), folder / f"indicators_{year}.csv.gz")
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
@@ -329,6 +464,7 @@ def main() -> None:
         write_csv(wpp2019_population(shared), DATA / "wpp2019" / "population5.csv")
         write_csv(pd.DataFrame(COLUMNS_ZH), DATA / "columns_zh.csv")
         write_csv(official_observations(shared), DATA / "observations" / "dali_official.csv")
+        china_tables(shared)
     write_manifest(DATA)
 
 

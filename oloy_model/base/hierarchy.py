@@ -8,6 +8,11 @@ leaf (the prefecture for the bundled data, a province for counties of several pr
 Levels are the census tabulation's (``data/census7/population_by_age_group.csv``, column
 ``level``). Every upper region is the sum of the leaves below it, computed by
 :func:`with_parent_totals` and nowhere else; no division code is written in the code.
+
+Any other area of China (``area=`` a prefecture, province or the nation code of
+:func:`oloy_model.base.national.areas`) takes its tree from the national tables
+(:func:`oloy_model.base.national.area_tree`: nation -> provinces -> prefectures -> counties); the
+default (``area=None``, or the bundled area's own code) is the bundled area, unchanged.
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ import functools
 
 import pandas as pd
 
+from . import national
 from .errors import OloyInputError
 from .resources import read_bundled
 
@@ -59,35 +65,67 @@ def _chain(code: str) -> list[str]:
     return chain
 
 
-def hierarchy() -> pd.DataFrame:
+def resolve_area(area: str | None) -> str | None:
+    """None for the bundled area (given as None or by its own code), else a checked area code."""
+    if area is None or str(area).strip() == area_code():
+        return None
+    return national.check_area(area)
+
+
+def _tree(area: str | None) -> tuple[tuple[str, str, str], ...]:
+    resolved = resolve_area(area)
+    return _hierarchy() if resolved is None else national.area_tree(resolved)
+
+
+def hierarchy(area: str | None = None) -> pd.DataFrame:
     """Every region of the modelled area: ``[region, parent, level]`` (``parent`` empty at the root).
+
+    Parameters
+    ----------
+    area : str, optional
+        Division code of a prefecture, province or the nation (see :func:`oloy_model.base.national.areas`);
+        default the bundled area.
 
     Returns a new frame each call (callers may edit it).
     """
-    return pd.DataFrame(list(_hierarchy()), columns=["region", "parent", "level"])
+    return pd.DataFrame(list(_tree(area)), columns=["region", "parent", "level"])
 
 
-@functools.lru_cache(maxsize=1)
-def area_code() -> str:
-    """The division code of the whole modelled area (the root of the hierarchy: the prefecture)."""
-    return _hierarchy()[0][0]
+@functools.lru_cache(maxsize=64)
+def area_code(area: str | None = None) -> str:
+    """The division code of the whole modelled area (the root of the hierarchy: the prefecture
+    for the bundled data; ``area`` itself, checked, when given)."""
+    return _hierarchy()[0][0] if area is None else _tree(area)[0][0]
 
 
-def leaf_codes() -> list[str]:
+def leaf_codes(area: str | None = None) -> list[str]:
     """The county-level units the model projects (the hierarchy's leaves), ascending."""
-    parents = {parent for _, parent, _ in _hierarchy()}
-    return sorted(region for region, _, _ in _hierarchy() if region not in parents)
+    return sorted(_ancestors(area))
 
 
-def _ancestors() -> dict[str, list[str]]:
+def _ancestors(area: str | None = None) -> dict[str, list[str]]:
     """Leaf code -> its ancestors from the area's root down to its parent."""
-    parents = {region for _, region, _ in _hierarchy()}
-    root = area_code()
-    return {leaf: (chain := _chain(leaf))[chain.index(root)::-1]
-            for leaf, _, _ in _hierarchy() if leaf not in parents}
+    return _chains(_tree(area))
 
 
-def with_parent_totals(table: pd.DataFrame, keys: list[str], values: list[str], *, sort: bool = True) -> pd.DataFrame:
+@functools.lru_cache(maxsize=16)
+def _chains(tree: tuple[tuple[str, str, str], ...]) -> dict[str, list[str]]:
+    parent = {region: up for region, up, _ in tree}
+    uppers = set(parent.values())
+    chains = {}
+    for leaf in parent:
+        if leaf in uppers:
+            continue
+        chain, up = [], parent[leaf]
+        while up:
+            chain.append(up)
+            up = parent[up]
+        chains[leaf] = chain[::-1]
+    return chains
+
+
+def with_parent_totals(table: pd.DataFrame, keys: list[str], values: list[str], *, sort: bool = True,
+                       area: str | None = None) -> pd.DataFrame:
     """``table`` (rows of leaf regions) followed by the totals of every upper region.
 
     Parameters
@@ -99,6 +137,8 @@ def with_parent_totals(table: pd.DataFrame, keys: list[str], values: list[str], 
         Columns to group by (besides the region) and to sum.
     sort : bool
         Sort the groups (pandas ``groupby(sort=...)``); ``False`` keeps first-appearance order.
+    area : str, optional
+        The area whose hierarchy is used (default the bundled area); see :func:`hierarchy`.
 
     Returns
     -------
@@ -106,8 +146,9 @@ def with_parent_totals(table: pd.DataFrame, keys: list[str], values: list[str], 
         The rows of ``table``, then the sums over the leaves of every upper region, level by
         level from the root down, with ``table``'s columns.
     """
-    chains = _ancestors()
-    root = [area_code()]
+    resolved = resolve_area(area)
+    chains = _ancestors(resolved)
+    root = [area_code(resolved)]
     region_chains = {region: chains.get(region, root) for region in table["region"].unique()}
     parts = [table]
     for depth in range(max(map(len, region_chains.values()), default=0)):

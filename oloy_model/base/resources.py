@@ -101,7 +101,7 @@ def verify_all(root: Path | None = None) -> list[str]:
 def _read_bundled(relative: str, root: Path) -> pd.DataFrame:
     path = verify_file(relative, root)
     try:
-        return pd.read_csv(path, dtype={"region": str}, keep_default_na=False, na_values=[""])
+        return pd.read_csv(path, dtype={"region": str, "parent": str}, keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
         raise OloyInputError(f"{path}: cannot be read as CSV ({error})") from None
 

@@ -18,6 +18,11 @@ key                                    ``"auto"`` resolves to
                                        need statsmodels; a deterministic run never fits)
 =====================================  =====================================================
 
+Two keys depend on the area whatever their value: ``projection.area`` resolves to ``None`` for
+the bundled area (empty or its own code), else the checked code; ``mortality.e0_base`` left at
+its default (the Dali plan's value) outside the bundled area resolves to the area's estimated
+default, national level x ISMR (:func:`oloy_model.demography.area_mortality.mortality_default`).
+
 Every field is named after its schema key (section = attribute of :class:`Assumptions`,
 key = field), so the schema (:mod:`oloy_model.base.schema`) stays the one list of keys, units and
 defaults; tests/demography/test_assumptions.py checks that every key has exactly one field and vice
@@ -35,7 +40,9 @@ from typing import Any
 
 from . import local_estimates as estimates
 from . import variability
+from ..base.hierarchy import resolve_area
 from ..base.scenario import Scenario
+from .area_mortality import mortality_default
 from ..base.schema import SCHEMA
 
 
@@ -58,6 +65,7 @@ class ProjectionSettings:
     base_population_file: str | None
     observations_file: str | None
     migration_timing: str
+    area: str | None  # the modelled area's division code; None = the bundled area (Dali)
 
 
 @dataclass(frozen=True)
@@ -231,8 +239,8 @@ Values = Mapping[str, Any]
 # "auto" -> value, given the scenario's values. The stochastic fits are resolved lazily
 # (Assumptions.stochastic) because they import statsmodels.
 AUTO: dict[str, Callable[[Values], Any]] = {
-    "fertility.level_ratio": lambda v: estimates.prefecture_tfr_ratio(),
-    "fertility.srb": lambda v: estimates.census_srb(),
+    "fertility.level_ratio": lambda v: estimates.prefecture_tfr_ratio(area=_area(v)),
+    "fertility.srb": lambda v: estimates.census_srb(area=_area(v)),
     "mortality.sex_gap": lambda v: estimates.wpp_sex_gap(v["projection.base_year"]),
     "demand.elderly_beds_per_1000_2030": lambda v: None,
     "demand.nursing_share_2030": lambda v: None,
@@ -299,8 +307,35 @@ def _section(name: str, values: Values) -> Any:
     return cls(**{f.name: _value(f"{name}.{f.name}", values) for f in dataclasses.fields(cls)})
 
 
+def _area(values: Values) -> str | None:
+    """The scenario's area: None for the bundled one (empty key or its own code), else checked."""
+    return resolve_area(values["projection.area"] or None)
+
+
+def _e0_base(values: Values) -> float:
+    """Base-year e0 [years]: ``mortality.e0_base``; outside the bundled area, while the key keeps
+    its default (the Dali plan's value), the area's estimated default, labelled "estimated
+    (national level x ISMR)" (:func:`oloy_model.demography.area_mortality.mortality_default`)."""
+    area = _area(values)
+    if area is None or values["mortality.e0_base"] != SCHEMA["mortality.e0_base"].default:
+        return float(values["mortality.e0_base"])
+    return round(mortality_default(area)["e0"], 10)
+
+
+def e0_base_estimated(assumptions: "Assumptions") -> bool:
+    """Whether ``mortality.e0_base`` is the area's estimated default (not a stated value)."""
+    values = assumptions._values
+    return _area(values) is not None and values["mortality.e0_base"] == SCHEMA["mortality.e0_base"].default
+
+
+# Keys whose value depends on the area (resolved like "auto", whatever their value).
+AREA_DEPENDENT: dict[str, Callable[[Values], Any]] = {"projection.area": _area, "mortality.e0_base": _e0_base}
+
+
 def _value(key: str, values: Values) -> Any:
     """One key's typed value: ``"auto"`` resolved, ``""`` paths as None, effects typed."""
+    if key in AREA_DEPENDENT:
+        return AREA_DEPENDENT[key](values)
     value = values[key]
     kind = SCHEMA[key].type
     if kind == "auto_float":

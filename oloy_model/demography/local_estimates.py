@@ -12,21 +12,29 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from . import ccmpp, fertility, migration, mortality
+from . import ccmpp, crosswalk, fertility, migration, mortality
+from ..base import national
+from .area_mortality import mortality_default
 from ..base.errors import DemographicWarning
-from ..base.hierarchy import area_code, with_parent_totals
+from ..base.hierarchy import resolve_area, area_code, with_parent_totals
 from .population import SEXES, base_population, census_age_groups
 
 E0_BASE_2020 = 76.56  # Dali plan 2022 (dali_plan_2022): life expectancy in 2020, both sexes
 CENSUS_GAP_YEARS = 10
 
 
-def census_srb(year: int = 2020) -> float:
-    """Sex ratio [males per female] of the prefecture's census population aged 0-4.
+def census_srb(year: int = 2020, *, area: str | None = None) -> float:
+    """Sex ratio [males per female] of the area's census population aged 0-4.
 
     An estimate of the recent sex ratio at birth (the 0-4 ratio differs from the SRB only by
-    the small sex difference in child mortality). 2020: 93,602 / 88,712 = 1.055.
+    the small sex difference in child mortality). Dali 2020: 93,602 / 88,712 = 1.055. For
+    another ``area`` the sum of its counties (2010: of its crosswalk units' 2010 members).
     """
+    resolved = resolve_area(area)
+    if resolved is not None:
+        pop = _area_population(year, resolved)
+        young = pop[pop["age"] < 5].groupby("sex")["population"].sum()
+        return float(young["male"] / young["female"])
     groups = census_age_groups(year, level="prefecture")
     young = groups[groups["age_start"] < 5].groupby("sex")["population"].sum()
     return float(young["male"] / young["female"])
@@ -40,10 +48,14 @@ def wpp_sex_gap(year: int = 2020) -> float:
 
 def e0_targets(years: np.ndarray, *, e0_base: float = E0_BASE_2020, base_year: int = 2020,
                sex_gap: float | None = None, srb: float | None = None, trend: str = "wpp_medium",
-               annual_gain: float = 0.0) -> np.ndarray:
-    """Dali's e0 [years] by year and sex (years, 2): base split by sex, then the trend."""
+               annual_gain: float = 0.0, area: str | None = None) -> np.ndarray:
+    """The area's e0 [years] by year and sex (years, 2): base split by sex, then the trend.
+
+    ``e0_base`` is Dali's published value by default; for another ``area`` pass its own (for
+    example :func:`oloy_model.demography.area_mortality.mortality_default`); ``area`` sets the default SRB.
+    """
     gap = wpp_sex_gap(base_year) if sex_gap is None else sex_gap
-    ratio = census_srb() if srb is None else srb
+    ratio = census_srb(area=area) if srb is None else srb
     base = mortality.e0_sex_split(e0_base, gap, ratio)
     path = mortality.e0_path(np.asarray(years), base_year, base, trend=trend, annual_gain=annual_gain)
     return limit_e0(path, np.asarray(years))
@@ -73,13 +85,35 @@ def limit_e0(targets: np.ndarray, years: np.ndarray) -> np.ndarray:
 
 
 def mortality_rates(years: np.ndarray, **kwargs) -> np.ndarray:
-    """Dali single-year ``mx`` (years, 2, 101) for the given e0 settings (see :func:`e0_targets`)."""
+    """Single-year ``mx`` (years, 2, 101) for the given e0 settings (see :func:`e0_targets`)."""
     targets = e0_targets(years, **kwargs)
     return mortality.mortality_schedule(tuple(int(y) for y in years), tuple(map(tuple, np.round(targets, 10))))
 
 
-def _with_prefecture(pop: pd.DataFrame) -> pd.DataFrame:
-    return with_parent_totals(pop, ["sex", "age"], ["population"])
+def _with_prefecture(pop: pd.DataFrame, area: str | None = None) -> pd.DataFrame:
+    return with_parent_totals(pop, ["sex", "age"], ["population"], area=area)
+
+
+def _area_population(census_year: int, area: str) -> pd.DataFrame:
+    """Single-year census population of an area other than the bundled one, by crosswalk unit
+    (:mod:`oloy_model.demography.crosswalk`): 2020 counties and their 2010 counterparts summed into the
+    same stable units, so both censuses cover the same territory. A unit is named by its
+    smallest 2020 code; for a one-to-one unit that is the county itself."""
+    walk = crosswalk.area_crosswalk(area)
+    if census_year == 2020:
+        pop = base_population(2020, area=area)
+    else:
+        nation = national.national_regions(2010).query("level == 'nation'")["region"].iloc[0]
+        pop = base_population(2010, area=nation)  # members may have been in another prefecture
+        pop = pop[pop["region"].isin(set(walk["region_2010"]))]
+    units = crosswalk.to_units(pop, census_year, walk)
+    units["order"] = units["sex"].map({s: i for i, s in enumerate(SEXES)})
+    units = units.sort_values(["region", "order", "age"]).drop(columns="order")
+    return units[["region", "sex", "age", "population"]].reset_index(drop=True)
+
+
+def _census_population(census_year: int, area: str | None) -> pd.DataFrame:
+    return base_population(census_year) if area is None else _area_population(census_year, area)
 
 
 def _wpp_census_year_tfr(census_year: int, years_before: int) -> float:
@@ -89,19 +123,38 @@ def _wpp_census_year_tfr(census_year: int, years_before: int) -> float:
     return float(values[0] * 2 / 12 + values[1] * 10 / 12)
 
 
-@functools.lru_cache(maxsize=4)
-def fertility_estimates(schedule_year: int = 2020) -> pd.DataFrame:
+def fertility_estimates(schedule_year: int = 2020, *, area: str | None = None, e0_base: float | None = None) -> pd.DataFrame:
     """Reverse-survival TFR by county (and the prefecture) for the 5 years before each census.
+
+    Parameters
+    ----------
+    area : str, optional
+        Another area (default Dali): estimated per crosswalk unit (see :func:`_area_population`)
+        with every upper region of the area; mortality at ``e0_base`` [years, 2020] (default
+        the area's :func:`oloy_model.demography.area_mortality.mortality_default`).
 
     Returns
     -------
     DataFrame [census_year, region, years_before, births, exposure, tfr, wpp_china_tfr, ratio_to_china]
     """
+    resolved = resolve_area(area)
+    return _fertility_estimates(schedule_year, resolved, _area_e0(resolved, e0_base))
+
+
+def _area_e0(area: str | None, e0_base: float | None) -> float:
+    if e0_base is not None or area is None:
+        return E0_BASE_2020 if e0_base is None else float(e0_base)
+    return round(mortality_default(area)["e0"], 10)
+
+
+@functools.lru_cache(maxsize=8)
+def _fertility_estimates(schedule_year: int, area: str | None, e0_base: float) -> pd.DataFrame:
     parts = []
     for census_year in (2010, 2020):
-        mx = mortality_rates(np.array([census_year - 1]))[0]
+        mx = mortality_rates(np.array([census_year - 1]), e0_base=e0_base, area=area)[0]
         schedule = fertility.age_schedule(min(schedule_year, census_year))
-        table = fertility.reverse_survival_tfr(_with_prefecture(base_population(census_year)), mx, schedule)
+        table = fertility.reverse_survival_tfr(_with_prefecture(_census_population(census_year, area), area), mx,
+                                               schedule)
         table.insert(0, "census_year", census_year)
         table["wpp_china_tfr"] = [_wpp_census_year_tfr(census_year, k) for k in table["years_before"]]
         table["ratio_to_china"] = table["tfr"] / table["wpp_china_tfr"]
@@ -109,26 +162,29 @@ def fertility_estimates(schedule_year: int = 2020) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def prefecture_tfr_ratio(census_year: int = 2020) -> float:
-    """Dali's TFR relative to WPP China in the 12 months before the census (2020: about 1.18)."""
-    table = fertility_estimates()
-    row = table[(table.census_year == census_year) & (table.region == area_code()) & (table.years_before == 1)]
+def prefecture_tfr_ratio(census_year: int = 2020, *, area: str | None = None) -> float:
+    """The area's TFR relative to WPP China in the 12 months before the census (Dali 2020: about 1.18)."""
+    table = fertility_estimates(area=area)
+    row = table[(table.census_year == census_year) & (table.region == area_code(area)) & (table.years_before == 1)]
     return float(row["ratio_to_china"].iloc[0])
 
 
-def county_tfr_multipliers(census_year: int = 2020) -> pd.Series:
-    """County TFR / prefecture TFR, averaged over the 5 years before the census (indexed by region)."""
-    table = fertility_estimates()
+def county_tfr_multipliers(census_year: int = 2020, *, area: str | None = None) -> pd.Series:
+    """County TFR / area TFR, averaged over the 5 years before the census (indexed by region;
+    for another area, by crosswalk unit, and only the leaves: upper regions are dropped)."""
+    table = fertility_estimates(area=area)
     table = table[table.census_year == census_year]
     wide = table.pivot(index="years_before", columns="region", values="tfr")
-    ratios = wide.drop(columns=area_code()).div(wide[area_code()], axis=0)
+    resolved = resolve_area(area)
+    uppers = {area_code()} if resolved is None else {parent for _, parent, _ in national.area_tree(resolved)} - {""}
+    ratios = wide.drop(columns=[c for c in wide.columns if c in uppers]).div(wide[area_code(area)], axis=0)
     return ratios.mean(axis=0).rename("multiplier")
 
 
-def _decade_fertility(codes: list[str]) -> np.ndarray:
+def _decade_fertility(codes: list[str], area: str | None = None) -> np.ndarray:
     """County TFR (10, regions) for the steps ending 2011..2020: the ratio to China moves
     linearly from its 2010-census to its 2020-census value (reverse survival, 12 months)."""
-    table = fertility_estimates()
+    table = fertility_estimates(area=area)
     first = table[(table.census_year == 2010) & (table.years_before == 1)].set_index("region")["ratio_to_china"]
     last = table[(table.census_year == 2020) & (table.years_before == 1)].set_index("region")["ratio_to_china"]
     years = np.arange(2011, 2021)
@@ -145,9 +201,53 @@ def population_cube(pop: pd.DataFrame) -> tuple[list[str], np.ndarray]:
     return codes, ordered.to_numpy(float).reshape(len(codes), 2, 101)
 
 
-@functools.lru_cache(maxsize=2)
-def migration_estimates() -> dict:
+def project_without_migration(start: np.ndarray, mx: np.ndarray, tfr: np.ndarray, srb: float,
+                              years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Project ``start`` (regions, 2, 101) [persons] one annual step per year of ``years`` with
+    mortality ``mx`` (years, 2, 101) [per person-year], TFR (years, regions) [children per
+    woman] on the WPP age schedule and ``srb`` [males per female], and no migration.
+
+    Returns the population at the end (regions, 2, 101) and the births of all steps by region
+    and sex (regions, 2) [persons]. Linear in ``start`` for given rates (so the projection of a
+    sum of regions with common rates is the sum of their projections).
+    """
+    survival = ccmpp.survival_from_mx(mx)
+    population = start
+    births_by_year = []
+    for t in range(years.size):
+        schedule = fertility.age_schedule(int(min(years[t], 2023)))
+        result = ccmpp.step(population, survival[t], fertility.asfr(tfr[t], schedule), srb,
+                            np.zeros_like(population))
+        population = result["population"]
+        births_by_year.append(result["births"].sum(axis=-1))
+    return population, np.sum(births_by_year, axis=0)
+
+
+def cohort_residual(start: np.ndarray, end: np.ndarray, mx: np.ndarray, tfr: np.ndarray, srb: float,
+                    years: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Forward cohort-survival residual (module :mod:`oloy_model.demography.migration`, step 1).
+
+    Returns
+    -------
+    census_groups, expected_groups, residual : arrays [persons], shape (regions, 2, 18)
+        ``end`` and the migration-free projection of ``start`` in the 5-year groups at the end
+        (0-4, ..., 80-84, 85+), and their difference (net migration surviving to the end).
+    births : array [persons], shape (regions, 2)
+    """
+    projected, births = project_without_migration(start, mx, tfr, srb, years)
+    census_groups = migration.group_sum(end)
+    expected_groups = migration.group_sum(projected)
+    return census_groups, expected_groups, census_groups - expected_groups, births
+
+
+def migration_estimates(*, area: str | None = None, e0_base: float | None = None) -> dict:
     """2010-2020 net migration by county, sex and age, and its annual rate schedule.
+
+    For another ``area`` (default Dali) the regions are its crosswalk units (2010 and 2020
+    summed into the same territory; :func:`_area_population`), the mortality level ``e0_base``
+    [years, 2020] defaults to the area's
+    :func:`oloy_model.demography.area_mortality.mortality_default` (labelled estimated), and the fertility
+    of the decade is the units' reverse-survival estimate.
 
     Returns
     -------
@@ -158,25 +258,21 @@ def migration_estimates() -> dict:
         fitted]; ``fits`` DataFrame of Rogers-Castro parameters and fit quality;
         ``summary`` dict of prefecture totals beside the published change.
     """
-    codes, start = population_cube(base_population(2010))
-    _, end = population_cube(base_population(2020))
+    resolved = resolve_area(area)
+    return _migration_estimates(resolved, _area_e0(resolved, e0_base))
+
+
+@functools.lru_cache(maxsize=4)
+def _migration_estimates(area: str | None, e0_base: float) -> dict:
+    codes, start = population_cube(_census_population(2010, area))
+    end_codes, end = population_cube(_census_population(2020, area))
+    if end_codes != codes:
+        raise ValueError(f"2010 and 2020 units differ: {sorted(set(codes) ^ set(end_codes))[:5]}")
     years = np.arange(2011, 2021)
-    mx = mortality_rates(years)
-    tfr = _decade_fertility(codes)
-    srb = census_srb(2020)
-    survival = ccmpp.survival_from_mx(mx)
-    population = start
-    births_by_year = []
-    for t in range(years.size):
-        schedule = fertility.age_schedule(int(min(years[t], 2023)))
-        result = ccmpp.step(population, survival[t], fertility.asfr(tfr[t], schedule), srb,
-                            np.zeros_like(population))
-        population = result["population"]
-        births_by_year.append(result["births"].sum(axis=-1))
-    births_total = np.sum(births_by_year, axis=0)
-    census_groups = migration.group_sum(end)
-    expected_groups = migration.group_sum(population)
-    residual = census_groups - expected_groups
+    mx = mortality_rates(years) if area is None else mortality_rates(years, e0_base=e0_base, area=area)
+    tfr = _decade_fertility(codes, area)
+    srb = census_srb(2020, area=area)
+    census_groups, expected_groups, residual, births_total = cohort_residual(start, end, mx, tfr, srb, years)
     exposure = 0.5 * (migration.at_risk(start) + migration.at_risk(end))
     rates = np.zeros_like(start)
     fits, rows = [], []

@@ -25,9 +25,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..base import national
 from . import graduation
 from ..base.errors import DemographicWarning, OloyInputError
-from ..base.hierarchy import hierarchy, leaf_codes
+from ..base.hierarchy import hierarchy, leaf_codes, resolve_area, with_parent_totals
 from ..base.resources import read_bundled
 from ..base.user_tables import check_codes, check_unique, read_user_csv, to_number
 
@@ -38,28 +39,47 @@ CENSUS_YEARS = {2020: "census7", 2010: "census6"}
 CENSUS_DATE = {2020: "2020-11-01", 2010: "2010-11-01"}
 OPEN_AGE_METHODS = ("wpp_china", "stationary")
 OLD_AGE_STARTS = (85, 90, 95, 100)
+GROUP_STARTS = (0, 1) + tuple(range(5, 90, 5))  # the census age groups 0, 1-4, 5-9, ..., 80-84, 85+
+GROUP_ENDS = (0, 4) + tuple(range(9, 85, 5)) + (None,)
 POPULATION_COLUMNS = ["region", "sex", "age", "population"]
 
 
-def regions() -> pd.DataFrame:
-    """The 12 county-level units of Dali prefecture.
+REGION_COLUMNS = ["region", "name_zh", "name_en", "centroid_lon", "centroid_lat"]
+GROUP_COLUMNS = ["region", "sex", "age_group", "age_start", "age_end", "population", "source", "quality"]
+
+
+def regions(area: str | None = None) -> pd.DataFrame:
+    """The county-level units of the modelled area (default: the 12 of Dali prefecture).
+
+    Parameters
+    ----------
+    area : str, optional
+        Division code of a prefecture, province or the nation (:func:`oloy_model.base.national.areas`).
 
     Returns
     -------
     DataFrame
         ``[region, name_zh, name_en, centroid_lon, centroid_lat, parent, level]``; ``region``
         is the 6-digit statistical division code as a string. Centroids [degrees] come from a
-        public boundary file (coordinates only; see ``data/sources.csv``, ``geo_centroids``).
-        ``parent`` (the code of the region the county sums into) and ``level`` (``county``)
-        come from the hierarchy (:func:`oloy_model.base.hierarchy.hierarchy`).
+        public boundary file (coordinates only; see ``data/sources.csv``, ``geo_centroids``);
+        English names and centroids exist only for the bundled area (missing elsewhere).
+        ``parent`` (the code of the region the county sums into) and ``level`` come from the
+        hierarchy (:func:`oloy_model.base.hierarchy.hierarchy`).
     """
-    table = read_bundled("census7/regions.csv")[["region", "name_zh", "name_en", "centroid_lon", "centroid_lat"]]
-    return table.merge(hierarchy(), on="region", how="left", validate="one_to_one").reset_index(drop=True)
+    resolved = resolve_area(area)
+    if resolved is None:
+        table = read_bundled("census7/regions.csv")[REGION_COLUMNS]
+    else:
+        names = national.national_regions(2020).set_index("region")["name_zh"]
+        codes = national.leaves(resolved)
+        table = pd.DataFrame({"region": codes, "name_zh": names.reindex(codes).to_numpy(), "name_en": None,
+                              "centroid_lon": np.nan, "centroid_lat": np.nan})
+    return table.merge(hierarchy(resolved), on="region", how="left", validate="one_to_one").reset_index(drop=True)
 
 
-def region_codes() -> list[str]:
-    """The county division codes, in ascending order (the hierarchy's leaves)."""
-    return leaf_codes()
+def region_codes(area: str | None = None) -> list[str]:
+    """The county division codes of the area, in ascending order (the hierarchy's leaves)."""
+    return leaf_codes(area)
 
 
 def _census_folder(year: int) -> str:
@@ -68,14 +88,21 @@ def _census_folder(year: int) -> str:
     return CENSUS_YEARS[year]
 
 
-def census_age_groups(year: int = 2020, *, level: str = "county") -> pd.DataFrame:
+def census_age_groups(year: int = 2020, *, level: str = "county", area: str | None = None) -> pd.DataFrame:
     """Census resident population by region, sex and published age group.
 
     Parameters
     ----------
     year : {2020, 2010}
         Census year (7th census 2020-11-01 or 6th census 2010-11-01).
-    level : {"county", "prefecture", "province"}
+    level : {"county", "prefecture", "province", "nation"}
+        ``"county"`` means the county-level units (the leaves of the area's hierarchy).
+    area : str, optional
+        Division code of a prefecture, province or the nation; default the bundled area (whose
+        upper rows are the published ones; they equal the sums of its counties). Elsewhere the
+        upper levels are the sums of the area's county cells (the rule of
+        :mod:`oloy_model.base.national`; published rows that differ are listed by
+        :func:`oloy_model.base.national.data_notes`), tagged ``derived``.
 
     Returns
     -------
@@ -83,11 +110,30 @@ def census_age_groups(year: int = 2020, *, level: str = "county") -> pd.DataFram
         ``[region, sex, age_group, age_start, age_end, population, source, quality]``
         [persons]; ``age_end`` is missing for the open group 85+.
     """
-    table = read_bundled(f"{_census_folder(year)}/population_by_age_group.csv")
-    valid = ("county", "prefecture", "province")
-    graduation.check_method(level, valid, "level")
-    table = table[table["level"] == level].drop(columns="level")
+    _census_folder(year)
+    graduation.check_method(level, national.LEVELS, "level")
+    resolved = resolve_area(area)
+    if resolved is None:
+        table = read_bundled(f"{_census_folder(year)}/population_by_age_group.csv")
+        table = table[table["level"] == level].drop(columns="level")
+    else:
+        table = _area_groups(year, level, resolved)
     return table.sort_values(["region", "sex", "age_start"], kind="stable").reset_index(drop=True)
+
+
+def _area_groups(year: int, level: str, area: str) -> pd.DataFrame:
+    """County cells of ``area`` from the national table, and their sums at the upper levels."""
+    cells = national.leaf_groups(national.check_area(area, year), year)
+    tree = national.area_tree(area, year)
+    if level == "county":
+        table = cells
+    else:
+        summed = with_parent_totals(cells[["region", "sex", "age_group", "age_start", "population"]],
+                                    ["sex", "age_group", "age_start"], ["population"], area=area)
+        wanted = {region for region, _, kind in tree if kind == level}
+        table = summed[summed["region"].isin(wanted)].assign(source=cells["source"].iloc[0], quality="derived")
+    ends = {start: end for start, end in zip(GROUP_STARTS, GROUP_ENDS)}
+    return table.assign(age_end=table["age_start"].map(ends))[GROUP_COLUMNS]
 
 
 def _group_array(groups: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -150,8 +196,8 @@ def stationary_person_years(mx: np.ndarray, width: float = 5.0) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=16)
-def _graduated(year: int, method: str, open_age_method: str) -> pd.DataFrame:
-    codes, cube, starts = _group_array(census_age_groups(year))
+def _graduated(year: int, method: str, open_age_method: str, area: str | None = None) -> pd.DataFrame:
+    codes, cube, starts = _group_array(census_age_groups(year, area=area))
     if starts[-1] != OLD_AGE_STARTS[0]:
         raise OloyInputError(f"census {year}: expected the open group to start at 85, found {starts[-1]}")
     shares = open_age_shares(year, open_age_method)  # (sex, 4)
@@ -170,7 +216,7 @@ def _to_frame(codes: list[str], cube: np.ndarray) -> pd.DataFrame:
 
 
 def base_population(year: int = 2020, *, method: str = "mono", open_age_method: str = "wpp_china",
-                    path: str | Path | None = None) -> pd.DataFrame:
+                    path: str | Path | None = None, area: str | None = None) -> pd.DataFrame:
     """County x sex x single-year-of-age resident population at the census date.
 
     Parameters
@@ -186,19 +232,23 @@ def base_population(year: int = 2020, *, method: str = "mono", open_age_method: 
         that replaces the estimate for the regions it covers; each covered region must have
         both sexes and all 101 ages. Differences from the census groups are reported as a
         :class:`DemographicWarning` naming region, sex, age group and both values.
+    area : str, optional
+        Division code of a prefecture, province or the nation (:func:`oloy_model.base.national.areas`);
+        default the bundled area. The same two steps split every county of the area.
 
     Returns
     -------
     DataFrame
-        ``[region, sex, age, population]`` [persons, float], 12 x 2 x 101 rows, sorted.
+        ``[region, sex, age, population]`` [persons, float], counties x 2 x 101 rows, sorted.
     """
     graduation.check_method(method)
     graduation.check_method(open_age_method, OPEN_AGE_METHODS, "open_age_method")
-    estimate = _graduated(int(year), method, open_age_method).copy()
+    resolved = resolve_area(area)
+    estimate = _graduated(int(year), method, open_age_method, resolved).copy()
     if path is None:
         return estimate
-    user = read_population_table(path)
-    warn_census_differences(user, year, source=str(path))
+    user = read_population_table(path, area=resolved)
+    warn_census_differences(user, year, source=str(path), area=resolved)
     covered = estimate["region"].isin(set(user["region"]))
     merged = pd.concat([estimate[~covered], user[POPULATION_COLUMNS]])
     merged["sex_order"] = merged["sex"].map({s: i for i, s in enumerate(SEXES)})
@@ -206,12 +256,13 @@ def base_population(year: int = 2020, *, method: str = "mono", open_age_method: 
     return merged.reset_index(drop=True)
 
 
-def read_population_table(path: str | Path) -> pd.DataFrame:
+def read_population_table(path: str | Path, *, area: str | None = None) -> pd.DataFrame:
     """Read and check a single-year population table supplied by the user.
 
     Layout: CSV with columns ``region`` (6-digit division code), ``sex`` (``female`` or
     ``male``), ``age`` (whole years 0..100, 100 = 100+), ``population`` (persons, >= 0);
-    other columns are ignored. Each region present must have 2 x 101 rows.
+    other columns are ignored. Each region present must have 2 x 101 rows, and be a county of
+    ``area`` (default the bundled area).
 
     Raises
     ------
@@ -220,7 +271,7 @@ def read_population_table(path: str | Path) -> pd.DataFrame:
     """
     frame = read_user_csv(path, POPULATION_COLUMNS, what="population")
     frame = frame.assign(
-        region=check_codes(frame, "region", region_codes(), path),
+        region=check_codes(frame, "region", region_codes(area), path),
         sex=check_codes(frame, "sex", SEXES, path),
         age=to_number(frame, "age", path, integer=True, minimum=0, maximum=MAX_AGE).astype(int),
         population=to_number(frame, "population", path, minimum=0),
@@ -238,15 +289,16 @@ def read_population_table(path: str | Path) -> pd.DataFrame:
 
 
 def to_census_groups(population: pd.DataFrame, year: int = 2020) -> pd.DataFrame:
-    """Aggregate single years to the census age groups of ``year`` [persons]."""
-    groups = census_age_groups(year)
-    starts = np.sort(groups["age_start"].unique())
+    """Aggregate single years to the census age groups (0, 1-4, 5-9, ..., 80-84, 85+) [persons]."""
+    _census_folder(year)
+    starts = np.asarray(GROUP_STARTS)
     position = np.searchsorted(starts, population["age"].to_numpy(), side="right") - 1
     grouped = population.assign(age_start=starts[position])
     return grouped.groupby(["region", "sex", "age_start"], as_index=False)["population"].sum()
 
 
-def census_differences(population: pd.DataFrame, year: int = 2020, tolerance: float = 0.5) -> pd.DataFrame:
+def census_differences(population: pd.DataFrame, year: int = 2020, tolerance: float = 0.5, *,
+                       area: str | None = None) -> pd.DataFrame:
     """Cells where ``population`` differs from the census group total by more than ``tolerance``.
 
     Returns
@@ -254,7 +306,7 @@ def census_differences(population: pd.DataFrame, year: int = 2020, tolerance: fl
     DataFrame
         ``[region, sex, age_group, census, table, difference]`` [persons].
     """
-    census = census_age_groups(year)
+    census = census_age_groups(year, area=area)
     mine = to_census_groups(population, year).rename(columns={"population": "table"})
     joined = census.merge(mine, on=["region", "sex", "age_start"], how="inner")
     joined = joined.rename(columns={"population": "census"})
@@ -263,9 +315,10 @@ def census_differences(population: pd.DataFrame, year: int = 2020, tolerance: fl
     return bad[["region", "sex", "age_group", "census", "table", "difference"]].reset_index(drop=True)
 
 
-def warn_census_differences(population: pd.DataFrame, year: int, *, source: str) -> pd.DataFrame:
+def warn_census_differences(population: pd.DataFrame, year: int, *, source: str,
+                            area: str | None = None) -> pd.DataFrame:
     """Warn (DemographicWarning) about every census cell the table does not reproduce."""
-    bad = census_differences(population, year)
+    bad = census_differences(population, year, area=area)
     if len(bad):
         cells = "; ".join(
             f"{r.region} {r.sex} {r.age_group}: census {r.census:,.0f}, table {r.table:,.1f}"

@@ -25,6 +25,7 @@ from .migration import at_risk
 from .population import SEXES, base_population
 from ..base.scenario import Scenario, load_scenario
 from .anchoring import anchor_horizon, anchor_observations, solve_anchor
+from .crosswalk import area_crosswalk
 
 N_AGES = 101
 
@@ -81,8 +82,17 @@ class Inputs:
 def _base_cube(settings: ProjectionSettings) -> tuple[list[str], np.ndarray]:
     path = settings.base_population_file
     pop = base_population(settings.base_year, method=settings.base_method,
-                          open_age_method=settings.open_age_method, path=path)
+                          open_age_method=settings.open_age_method, path=path, area=settings.area)
     return estimates.population_cube(pop)
+
+
+def _unit_order(codes: list[str], units: list[str], area: str | None) -> list[int]:
+    """Position in ``units`` of each county's estimate (its own, or its crosswalk unit's)."""
+    if area is None:
+        return [units.index(code) for code in codes]
+    walk = area_crosswalk(area)
+    unit_of = dict(zip(walk["region_2020"], walk["unit"]))
+    return [units.index(unit_of[code]) for code in codes]
 
 
 def scale_path(years: np.ndarray, migration: Migration) -> np.ndarray:
@@ -93,11 +103,13 @@ def scale_path(years: np.ndarray, migration: Migration) -> np.ndarray:
     return (1 - weight) * migration.scale + weight * migration.scale_end
 
 
-def tfr_paths(years: np.ndarray, codes: list[str], fert: Fertility, exposure: np.ndarray) -> np.ndarray:
+def tfr_paths(years: np.ndarray, codes: list[str], fert: Fertility, exposure: np.ndarray,
+              area: str | None = None) -> np.ndarray:
     """County TFR (T, R): ratio x WPP China path + offset + policy effect, times county multipliers.
 
     ``exposure`` (R,) weights the multipliers (women 15-49 x the age schedule in the base),
-    so that their weighted mean is 1 and the prefecture follows the stated path.
+    so that their weighted mean is 1 and the prefecture follows the stated path. ``area``: the
+    modelled area (None = the bundled one); elsewhere a county takes its crosswalk unit's multiplier.
     """
     prefecture = fert.level_ratio * fertility.wpp_tfr(years, fert.tfr_variant, fert.variant_phasing)
     prefecture = prefecture + np.where(years >= fert.offset_start, fert.tfr_offset, 0.0)
@@ -107,7 +119,10 @@ def tfr_paths(years: np.ndarray, codes: list[str], fert: Fertility, exposure: np
             plateau_years=effect.plateau_years, decay_years=effect.decay_years, floor=effect.floor)
     multipliers = np.ones(len(codes))
     if fert.county_differentials:
-        multipliers = estimates.county_tfr_multipliers().reindex(codes).fillna(1.0).to_numpy()
+        estimated = estimates.county_tfr_multipliers(area=area)
+        if area is not None:  # by crosswalk unit: each county takes its unit's multiplier
+            estimated = estimated.iloc[_unit_order(codes, list(estimated.index), area)].set_axis(codes)
+        multipliers = estimated.reindex(codes).fillna(1.0).to_numpy()
         # Normalise so the prefecture's exposure-weighted TFR stays on the stated path.
         if np.sum(exposure) > 0:  # no women at childbearing ages: no births to keep on the path
             multipliers = multipliers / np.average(multipliers, weights=exposure)
@@ -142,10 +157,12 @@ def _build_inputs_cached(_hash: str, scenario: Scenario) -> Inputs:
                                    annual_gain=a.mortality.annual_gain)
     survival = ccmpp.survival_from_mx(mx)
     schedule = fertility.age_schedule(a.fertility.schedule_year)
-    tfr = tfr_paths(years, codes, a.fertility, exposure=base[:, 0, :] @ schedule)
+    area = a.projection.area
+    tfr = tfr_paths(years, codes, a.fertility, exposure=base[:, 0, :] @ schedule, area=area)
     scale = scale_path(years, a.migration)
-    migration = estimates.migration_estimates()
-    order = [migration["codes"].index(code) for code in codes]
+    migration = (estimates.migration_estimates() if area is None
+                 else estimates.migration_estimates(area=area, e0_base=a.mortality.e0_base))
+    order = _unit_order(codes, migration["codes"], area)
     shape = (years.size, len(codes), 2, N_AGES)
     rates = np.zeros(shape)
     counts = np.zeros(shape)
@@ -158,6 +175,10 @@ def _build_inputs_cached(_hash: str, scenario: Scenario) -> Inputs:
     inputs = Inputs(codes, years, base, survival, fertility.asfr(tfr, schedule), np.full(years.size, srb_value),
                     rates, counts, tfr, e0, scale)
     if a.migration.anchor != "observations":
+        return inputs
+    if area is not None:  # the bundled official figures are the bundled area's
+        warnings.warn(f"projection.area {area}: migration.anchor = 'observations' applies only to the bundled area "
+                      "(its official figures); this area runs unanchored", DemographicWarning, stacklevel=3)
         return inputs
 
     observations = anchor_observations(a)
@@ -173,7 +194,8 @@ def _build_inputs_cached(_hash: str, scenario: Scenario) -> Inputs:
     # high/low variants and the migration multipliers (scale, taper, county_scale) apply on top
     # of the anchored level, so a scenario differs from its anchored base only by what it states.
     status_quo = dataclasses.replace(a.fertility, effects=(), tfr_offset=0.0, tfr_variant="medium")
-    reference = fertility.asfr(tfr_paths(years, codes, status_quo, exposure=base[:, 0, :] @ schedule), schedule)
+    reference = fertility.asfr(tfr_paths(years, codes, status_quo, exposure=base[:, 0, :] @ schedule, area=area),
+                               schedule)
     key = "rates" if a.migration.basis == "rates" else "counts"
     unscaled, zero = np.broadcast_to(migration[key][order][None], shape), np.zeros(shape)
     plain = dataclasses.replace(inputs, migration_rates=unscaled if key == "rates" else zero,
@@ -263,7 +285,7 @@ def project(scenario: Scenario | str) -> Projection:
         births=_long_births(arrays["births"], name, inputs.codes, inputs.years),
         deaths=_long(arrays["deaths"], name, inputs.codes, inputs.years, "deaths"),
         net_migration=_long(arrays["net_migration"], name, inputs.codes, inputs.years, "net_migration"),
-        assumptions=_assumptions(inputs, name),
+        assumptions=_assumptions(inputs, name, area_code(resolve(scenario).projection.area)),
     )
 
 
@@ -297,14 +319,14 @@ def _long_births(cube: np.ndarray, name: str, codes: list[str], years: np.ndarra
     })
 
 
-def _assumptions(inputs: Inputs, name: str) -> pd.DataFrame:
+def _assumptions(inputs: Inputs, name: str, root: str) -> pd.DataFrame:
     rows = [pd.DataFrame({"region": code, "year": inputs.years, "quantity": "tfr", "value": inputs.tfr[:, r]})
             for r, code in enumerate(inputs.codes)]
     for s, sex in enumerate(SEXES):
-        rows.append(pd.DataFrame({"region": area_code(), "year": inputs.years, "quantity": f"e0_{sex}",
+        rows.append(pd.DataFrame({"region": root, "year": inputs.years, "quantity": f"e0_{sex}",
                                   "value": inputs.e0[:, s]}))
-    rows.append(pd.DataFrame({"region": area_code(), "year": inputs.years, "quantity": "srb", "value": inputs.srb}))
-    rows.append(pd.DataFrame({"region": area_code(), "year": inputs.years, "quantity": "migration_scale",
+    rows.append(pd.DataFrame({"region": root, "year": inputs.years, "quantity": "srb", "value": inputs.srb}))
+    rows.append(pd.DataFrame({"region": root, "year": inputs.years, "quantity": "migration_scale",
                               "value": inputs.migration_scale}))
     if inputs.migration_anchor is not None:
         rows += [pd.DataFrame({"region": code, "year": inputs.years, "quantity": "migration_anchor",

@@ -19,6 +19,8 @@ from ..demography.projection import Projection, project
 from ..base.resources import read_bundled
 from ..base.scenario import Scenario, load_scenario
 from ..demography.assumptions import Demand, resolve
+from ..base.errors import OloyInputError
+from ..base.hierarchy import area_code
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,13 @@ def run(scenario: Scenario | str, *, ledger: pd.DataFrame | None = None) -> Resu
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    area = resolve(scenario).projection.area
+    if area is not None:
+        # only the bundled area has a capacity ledger and plan norms: gaps elsewhere would be
+        # against zero capacity, which the model never reports
+        raise OloyInputError(f"{scenario.name}: projection.area = {area!r}: the full run "
+                             "(demand, capacity, gaps) exists only for the bundled area; expected `om.project` or "
+                             "`oloy run --area CODE` (the projection) for another area")
     projection = project(scenario)
     a = resolve(scenario)
     plan = plan_figures()

@@ -158,7 +158,11 @@ def test_run_tables_cover_every_bundled_table_the_code_reads():
         for literal in pattern.findall(module.read_text(encoding="utf-8")):
             regex = re.compile(re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(literal)))
             read |= {name for name in manifest if regex.fullmatch(name)}
-    assert read and read - {"sources.csv"} <= set(report.RUN_TABLES)
+    # the national tables are read only for areas other than the bundled one, which no run
+    # reaches yet (issue 17: when `oloy run --area` lands, its report must cite them)
+    national = {name for name in read if name.startswith("census-china/")}
+    assert len(national) == 6
+    assert read and read - {"sources.csv"} - national <= set(report.RUN_TABLES)
 
 
 def test_appendix_flags_an_unknown_cited_source():
