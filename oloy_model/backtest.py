@@ -27,6 +27,7 @@ from scipy.optimize import brentq
 from . import ccmpp, estimates, fertility, mortality
 from . import measures as ev
 from .hierarchy import area_code
+from .migration import at_risk
 from .population import base_population, census_age_groups
 from .resources import read_bundled
 
@@ -79,13 +80,10 @@ def project_2010_to_2020(rule: str = "none") -> tuple[list[str], np.ndarray]:
     schedule = fertility.age_schedule(BASE)
     srb = estimates.census_srb(BASE)
     rates = estimates.migration_estimates()["rates"] if rule == "observed" else np.zeros_like(population)
-    from .migration import at_risk
-
-    for t in range(years.size):
-        migrants = rates * at_risk(population)
-        population = ccmpp.step(population, survival[t], fertility.asfr(tfr[t], schedule), srb, migrants,
-                                detail=False)["population"]
-    return codes, population
+    asfr = np.stack([fertility.asfr(tfr[t], schedule) for t in range(years.size)])
+    projected = ccmpp.project_steps(population, survival, asfr, srb, lambda t, start: rates * at_risk(start),
+                                    record=())
+    return codes, projected["final"]
 
 
 def backtest(rules: tuple[str, ...] = RULES) -> dict[str, pd.DataFrame]:

@@ -366,24 +366,28 @@ class _Projector:
         tfr = inputs.tfr[None, :, :] * np.exp(noise["tfr"][:, :, None] + np.swapaxes(noise["county_tfr"], 1, 2))
         migration_multiplier = np.exp(noise["migration_level"] + noise["migration_annual"])  # (n, R, T)
         population = np.broadcast_to(inputs.base, (tfr.shape[0],) + inputs.base.shape).copy()
-        stats[:, 0, :n_regions, :-1] = _band_sums(population, self.weights)
-        stats[:, 0, :n_regions, -1] = 0.0  # births of the base year are not projected
-        if cells is not None:
-            cells[:, 0] = population
-        for t in range(inputs.years.size):
+
+        def migrants(t: int, start: np.ndarray) -> np.ndarray:
             multiplier = migration_multiplier[:, :, t][:, :, None, None]
-            migrants = (inputs.migration_rates[t] * multiplier) * at_risk(population)
-            if self.uses_counts:
-                migrants = inputs.migration_counts[t] * multiplier + migrants
-            surv = inputs.survival[t] if self.grid is None else self.grid.step(noise["e0"], t)[:, None]
-            out = ccmpp.step(population, surv, _asfr(inputs, tfr, self.schedule, t), inputs.srb[t], migrants,
-                             migration_timing=self.timing, detail=False)
-            population = out["population"]
-            stats[:, t + 1, :n_regions, :-1] = _band_sums(population, self.weights)
-            stats[:, t + 1, :n_regions, -1] = out["births"].sum(axis=-1)
-            if cells is not None:
-                cells[:, t + 1] = population
+            flow = (inputs.migration_rates[t] * multiplier) * at_risk(start)
+            return inputs.migration_counts[t] * multiplier + flow if self.uses_counts else flow
+
+        def survival(t: int) -> np.ndarray:
+            return inputs.survival[t] if self.grid is None else self.grid.step(noise["e0"], t)[:, None]
+
+        # The kernel writes the totals (and cells) straight into this chunk's rows (step axis first).
+        out = {"totals": np.moveaxis(stats[:, :, :n_regions, :-1], 1, 0)}
+        if cells is not None:
+            out["population"] = np.moveaxis(cells, 1, 0)
+        arrays = ccmpp.project_steps(population, survival, lambda t: _asfr(inputs, tfr, self.schedule, t), inputs.srb,
+                                     migrants, migration_timing=self.timing, out=out, totals=self._band_sums,
+                                     record=("totals", "births") + (("population",) if cells is not None else ()))
+        stats[:, 0, :n_regions, -1] = 0.0  # births of the base year are not projected
+        stats[:, 1:, :n_regions, -1] = np.moveaxis(arrays["births"].sum(axis=-1), 0, 1)
         stats[:, :, n_regions] = stats[:, :, :n_regions].sum(axis=2)
+
+    def _band_sums(self, population: np.ndarray) -> np.ndarray:
+        return _band_sums(population, self.weights)
 
 
 def _asfr(inputs: Inputs, tfr: np.ndarray, schedule: np.ndarray | None, t: int) -> np.ndarray:

@@ -165,15 +165,12 @@ def migration_estimates() -> dict:
     tfr = _decade_fertility(codes)
     srb = census_srb(2020)
     survival = ccmpp.survival_from_mx(mx)
-    population = start
-    births_by_year = []
-    for t in range(years.size):
-        schedule = fertility.age_schedule(int(min(years[t], 2023)))
-        result = ccmpp.step(population, survival[t], fertility.asfr(tfr[t], schedule), srb,
-                            np.zeros_like(population))
-        population = result["population"]
-        births_by_year.append(result["births"].sum(axis=-1))
-    births_total = np.sum(births_by_year, axis=0)
+    asfr = np.stack([fertility.asfr(tfr[t], fertility.age_schedule(int(min(years[t], 2023))))
+                     for t in range(years.size)])
+    no_migration = np.broadcast_to(np.zeros_like(start), (years.size,) + start.shape)
+    decade = ccmpp.project_steps(start, survival, asfr, srb, no_migration, record=("births",))
+    population = decade["final"]
+    births_total = np.sum(decade["births"].sum(axis=-1), axis=0)
     census_groups = migration.group_sum(end)
     expected_groups = migration.group_sum(population)
     residual = census_groups - expected_groups

@@ -218,20 +218,16 @@ def _anchor_multipliers(inputs: Inputs, v, observations: pd.DataFrame,
 
 
 def run_kernel(inputs: Inputs, *, migration_timing: str = "half") -> dict[str, np.ndarray]:
-    """Project all regions through all steps; arrays with a leading year axis."""
-    population = inputs.base
-    out = {"population": [population], "births": [], "deaths": [], "net_migration": []}
-    for t, year in enumerate(inputs.years):
-        migrants = inputs.migration_counts[t] + inputs.migration_rates[t] * at_risk(population)
-        result = ccmpp.step(population, inputs.survival[t], inputs.asfr[t], inputs.srb[t], migrants,
-                            migration_timing=migration_timing)
-        ccmpp.warn_capped(result["capped"], f"year {year}",
-                          lambda i: f"region {inputs.codes[i[0]]} {SEXES[i[1]]} age {i[2]}")
-        population = result["population"]
-        for key in ("births", "deaths", "net_migration"):
-            out[key].append(result[key])
-        out["population"].append(population)
-    return {key: np.stack(value) for key, value in out.items()}
+    """Project all regions through all steps (:func:`oloy_model.ccmpp.project_steps`); arrays
+    with a leading year axis: population (T+1, R, 2, 101), births, deaths, net_migration (T, ...)."""
+    def migrants(t: int, population: np.ndarray) -> np.ndarray:
+        return inputs.migration_counts[t] + inputs.migration_rates[t] * at_risk(population)
+
+    arrays = ccmpp.project_steps(inputs.base, inputs.survival, inputs.asfr, inputs.srb, migrants,
+                                 migration_timing=migration_timing, steps=inputs.years.size,
+                                 capped_where=lambda t: f"year {inputs.years[t]}",
+                                 cell_label=lambda i: f"region {inputs.codes[i[0]]} {SEXES[i[1]]} age {i[2]}")
+    return {key: arrays[key] for key in ccmpp.DETAIL}
 
 
 def project(scenario: Scenario | str) -> Projection:
