@@ -18,7 +18,6 @@ Stated assumptions (none uses the 2020 census):
 """
 from __future__ import annotations
 
-import functools
 
 import numpy as np
 import pandas as pd
@@ -26,6 +25,7 @@ from scipy.optimize import brentq
 
 from . import ccmpp, estimates, fertility, mortality
 from . import measures as ev
+from .caching import read_only_cache
 from .hierarchy import area_code
 from .migration import at_risk
 from .population import base_population, census_age_groups
@@ -43,7 +43,7 @@ def _crude_death_rate() -> float:
     return float(row["value"].iloc[0]) / 1000.0
 
 
-@functools.lru_cache(maxsize=1)
+@read_only_cache(maxsize=1)
 def e0_2010() -> tuple[float, float]:
     """Dali female and male e0 in 2010 matching the census-year crude death rate."""
     _, base = estimates.population_cube(base_population(BASE))

@@ -6,13 +6,13 @@ method; :func:`estimation_report` tabulates them with their method and inputs.
 """
 from __future__ import annotations
 
-import functools
 import warnings
 
 import numpy as np
 import pandas as pd
 
 from . import ccmpp, fertility, migration, mortality
+from .caching import read_only_cache
 from .errors import DemographicWarning
 from .hierarchy import area_code, with_parent_totals
 from .population import SEXES, base_population, census_age_groups
@@ -89,7 +89,7 @@ def _wpp_census_year_tfr(census_year: int, years_before: int) -> float:
     return float(values[0] * 2 / 12 + values[1] * 10 / 12)
 
 
-@functools.lru_cache(maxsize=4)
+@read_only_cache(maxsize=4)
 def fertility_estimates(schedule_year: int = 2020) -> pd.DataFrame:
     """Reverse-survival TFR by county (and the prefecture) for the 5 years before each census.
 
@@ -145,7 +145,7 @@ def population_cube(pop: pd.DataFrame) -> tuple[list[str], np.ndarray]:
     return codes, ordered.to_numpy(float).reshape(len(codes), 2, 101)
 
 
-@functools.lru_cache(maxsize=2)
+@read_only_cache(maxsize=2)
 def migration_estimates() -> dict:
     """2010-2020 net migration by county, sex and age, and its annual rate schedule.
 

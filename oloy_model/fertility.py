@@ -20,11 +20,11 @@
 """
 from __future__ import annotations
 
-import functools
 
 import numpy as np
 import pandas as pd
 
+from .caching import read_only_cache
 from .errors import OloyInputError
 from .graduation import graduate
 from .resources import read_bundled
@@ -36,7 +36,7 @@ TFR_VARIANTS = ("medium", "low", "high")
 VARIANT_PHASINGS = ("smooth", "un_steps")
 
 
-@functools.lru_cache(maxsize=16)
+@read_only_cache(maxsize=16)
 def age_schedule(year: int) -> np.ndarray:
     """Single-year share of fertility by age of mother [-], shape (101,), sums to 1.
 

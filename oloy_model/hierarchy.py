@@ -11,10 +11,10 @@ Levels are the census tabulation's (``data/census7/population_by_age_group.csv``
 """
 from __future__ import annotations
 
-import functools
 
 import pandas as pd
 
+from .caching import read_only_cache
 from .errors import OloyInputError
 from .resources import read_bundled
 
@@ -31,7 +31,7 @@ def parent_code(code: str) -> str:
     return ""
 
 
-@functools.lru_cache(maxsize=1)
+@read_only_cache(maxsize=1)
 def _hierarchy() -> tuple[tuple[str, str, str], ...]:
     """(region, parent, level) of the area's root (parent '') and every region below it."""
     leaves = sorted(read_bundled(LEAVES_FILE)["region"].astype(str))
@@ -67,7 +67,7 @@ def hierarchy() -> pd.DataFrame:
     return pd.DataFrame(list(_hierarchy()), columns=["region", "parent", "level"])
 
 
-@functools.lru_cache(maxsize=1)
+@read_only_cache(maxsize=1)
 def area_code() -> str:
     """The division code of the whole modelled area (the root of the hierarchy: the prefecture)."""
     return _hierarchy()[0][0]

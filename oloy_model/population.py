@@ -18,7 +18,6 @@ cell (county x sex x age group) is reproduced exactly.
 """
 from __future__ import annotations
 
-import functools
 import warnings
 from pathlib import Path
 
@@ -26,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import graduation
+from .caching import read_only_cache
 from .errors import DemographicWarning, OloyInputError
 from .hierarchy import hierarchy
 from .resources import read_bundled
@@ -149,7 +149,7 @@ def stationary_person_years(mx: np.ndarray, width: float = 5.0) -> np.ndarray:
     return np.concatenate([closed, lx[..., -1:] / mx[..., -1:]], axis=-1)
 
 
-@functools.lru_cache(maxsize=16)
+@read_only_cache(maxsize=16)
 def _graduated(year: int, method: str, open_age_method: str) -> pd.DataFrame:
     codes, cube, starts = _group_array(census_age_groups(year))
     if starts[-1] != OLD_AGE_STARTS[0]:

@@ -9,7 +9,6 @@ t are used for that step (ten of its twelve months fall in t).
 from __future__ import annotations
 
 import dataclasses
-import functools
 import warnings
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import ccmpp, estimates, fertility
+from .caching import read_only_cache
 from .errors import DemographicWarning
 from .hierarchy import area_code
 from .inert import taper_weights
@@ -124,7 +124,7 @@ def build_inputs(scenario: Scenario) -> Inputs:
     return _build_inputs_cached(scenario.content_hash, scenario)
 
 
-@functools.lru_cache(maxsize=16)
+@read_only_cache(maxsize=16)
 def _build_inputs_cached(_hash: str, scenario: Scenario) -> Inputs:
     v = scenario.values
     codes, base = _base_cube(v)

@@ -5,7 +5,6 @@ The orchestrator of the demand-and-capacity side; wires :mod:`demand`, :mod:`cap
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +13,7 @@ import pandas as pd
 from . import capacity as cap
 from . import demand as dem
 from . import gaps as gp
+from .caching import read_only_cache
 from .population import base_population, region_codes
 from .projection import Projection, project
 from .resources import read_bundled
@@ -56,7 +56,7 @@ class Result:
         return self.projection.scenario
 
 
-@functools.lru_cache(maxsize=2)
+@read_only_cache(maxsize=2)
 def plan_figures() -> dict[str, float]:
     """The plan's figures (``data/plan/plan_figures.csv``) as item -> value."""
     table = read_bundled("plan/plan_figures.csv")

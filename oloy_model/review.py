@@ -43,7 +43,6 @@ order matters a little (interactions go to the later component); it is fixed and
 from __future__ import annotations
 
 import dataclasses
-import functools
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,6 +53,7 @@ import pandas as pd
 from . import estimates, fertility
 from . import measures as ev
 from .anchoring import bounded_fit, county_multipliers, group_bounds, migration_groups, warnings_once
+from .caching import read_only_cache
 from .ccmpp import survival_from_mx
 from .errors import DemographicWarning, OloyInputError
 from .hierarchy import area_code
@@ -195,13 +195,13 @@ class _FastModel:
         self.exposure = self.inputs.base[:, 0, :] @ self.schedule
         self.county_scale = np.array([self.values["migration.county_scale"].get(c, 1.0) for c in self.inputs.codes])
 
-    @functools.lru_cache(maxsize=8)  # the finite-difference Jacobian repeats f and d across columns
+    @read_only_cache(maxsize=8)  # the finite-difference Jacobian repeats f and d across columns
     def _fertility(self, f: float) -> tuple[np.ndarray, np.ndarray]:
         v = self.values | {"fertility.level_ratio": self.ratio0 * f}
         tfr = tfr_paths(self.inputs.years, self.inputs.codes, v, exposure=self.exposure)
         return tfr, fertility.asfr(tfr, self.schedule)
 
-    @functools.lru_cache(maxsize=8)
+    @read_only_cache(maxsize=8)
     def _survival(self, d: float) -> np.ndarray:
         v = self.values
         gap = None if v["mortality.sex_gap"] == "auto" else v["mortality.sex_gap"]

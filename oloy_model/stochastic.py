@@ -33,12 +33,12 @@ Demography 48:815-839 (AR(1) fluctuations around a trend); Lee & Tuljapurkar (19
 """
 from __future__ import annotations
 
-import functools
 import warnings
 
 import numpy as np
 import pandas as pd
 
+from .caching import read_only_cache
 from .hierarchy import area_code
 from .resources import read_bundled
 
@@ -55,7 +55,7 @@ def _fit_arima(series: np.ndarray, order: tuple[int, int, int], trend: str):
         return ARIMA(series, order=order, trend=trend).fit()
 
 
-@functools.lru_cache(maxsize=1)
+@read_only_cache(maxsize=1)
 def fit_fertility() -> dict[str, float]:
     """ARIMA(1,1,0) on China's log TFR 1991-2023: ``ar`` (phi), ``sd`` (innovation), AIC, Ljung-Box p."""
     from statsmodels.stats.diagnostic import acorr_ljungbox
@@ -70,7 +70,7 @@ def fit_fertility() -> dict[str, float]:
             "n": int(series.size)}
 
 
-@functools.lru_cache(maxsize=1)
+@read_only_cache(maxsize=1)
 def fit_mortality() -> dict[str, float]:
     """Random walk with drift on China's both-sex e0 1990-2019: ``drift``, ``sd`` [years per year]."""
     from statsmodels.stats.diagnostic import acorr_ljungbox
