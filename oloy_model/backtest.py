@@ -25,6 +25,7 @@ from scipy.optimize import brentq
 
 from . import ccmpp, estimates, fertility, mortality
 from . import measures as ev
+from .dimensions import AGE_BANDS, band_label
 from .caching import read_only_cache
 from .hierarchy import area_code
 from .migration import at_risk
@@ -33,7 +34,8 @@ from .resources import read_bundled
 
 BASE, TARGET = 2010, 2020
 RULES = ("none", "observed")
-BANDS = {"total": (0, 100), "0-14": (0, 14), "15-59": (15, 59), "60+": (60, 100), "65+": (65, 100)}
+#: Age bands compared, by their short labels ("total", "0-14", "60+"; :mod:`oloy_model.dimensions`).
+BANDS = {band_label(band): AGE_BANDS[band] for band in ("population", "age_0_14", "age_15_59", "age_60plus", "age_65plus")}
 
 
 def _crude_death_rate() -> float:

@@ -49,11 +49,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .dimensions import N_AGES, SEXES
 from .errors import DemographicWarning, OloyInputError
 from .lifetable import life_table
 
 FEMALE, MALE = 0, 1
-N_AGES = 101
 #: Share of each step's net migrants that joins at the start (``None``: the UN's "even").
 MIGRATION_TIMINGS = {"half": 0.5, "start": 1.0, "end": 0.0, "even": None}
 
@@ -83,7 +83,7 @@ def survival_from_life_table(lx: np.ndarray, Lx: np.ndarray, Tx: np.ndarray) -> 
 
 def survival_from_mx(mx: np.ndarray, ax: np.ndarray | None = None) -> np.ndarray:
     """Step survival ratios (see :func:`survival_from_life_table`) from ``mx`` shaped (..., sex, age)."""
-    sexes = np.array(["female", "male"])
+    sexes = np.array(SEXES)
     sex = np.broadcast_to(sexes[:, None], mx.shape[-2:-1] + (1,))[..., 0]
     table = life_table(mx, np.broadcast_to(sex, mx.shape[:-1]), ax=ax)
     return survival_from_life_table(table["lx"], table["Lx"], table["Tx"])

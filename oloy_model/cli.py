@@ -13,12 +13,15 @@ from .errors import DemographicWarning, OloyInputError
 
 
 def _summary(args: argparse.Namespace) -> int:
+    from .dimensions import AGE_BANDS, band_label
     from .hierarchy import area_code
     from .population import base_population, regions
 
     pop = base_population(year=args.year, method=args.method, open_age_method=args.open_age_method)
     names = regions().set_index("region")["name_en"]
-    table = pop.assign(band=pop["age"].map(lambda a: "0-14" if a < 15 else ("15-59" if a < 60 else "60+")))
+    bands = ("age_0_14", "age_15_59", "age_60plus")
+    table = pop.assign(band=pop["age"].map({age: band_label(band) for band in bands
+                                            for age in range(AGE_BANDS[band][0], AGE_BANDS[band][1] + 1)}))
     wide = table.pivot_table(index="region", columns="band", values="population", aggfunc="sum")
     wide["total"] = wide.sum(axis=1)
     wide["share_60plus_%"] = 100 * wide["60+"] / wide["total"]

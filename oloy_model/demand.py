@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-SERVICES = ("elderly_beds", "nursing_beds", "childcare_places")
+from .dimensions import SERVICES
 BASES = ("norm", "uptake")
 DEMAND_COLUMNS = ["scenario", "region", "year", "service", "basis", "demand"]
 

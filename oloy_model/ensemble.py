@@ -21,15 +21,16 @@ import numpy as np
 import pandas as pd
 
 from . import ccmpp, estimates, mortality, stochastic
+from .dimensions import AGES, SEXES, band_mask
 from .errors import OloyInputError
 from .hierarchy import area_code
 from .lifetable import life_table
 from .migration import at_risk
-from .population import SEXES
 from .projection import Inputs, build_inputs
 from .result import Result, norm_paths, run, uptake_parameters
 from .demand import BASES, SERVICES, norm_from_totals, ratio_path, uptake_from_totals
 from .scenario import Scenario, load_scenario
+from .tidy import to_frame
 
 STAT_NAMES = ("population", "age_0_2", "age_60plus", "age_80plus", "care_need", "enrolled", "births")
 QUANTITIES = ("population", "age_0_2", "age_60plus", "age_80plus", "births")
@@ -182,11 +183,8 @@ def _join(blocks: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
 
 def _frame(regions: list[str], years: np.ndarray, columns: dict[str, np.ndarray]) -> pd.DataFrame:
     """(years, regions) arrays -> long frame [region, year, ...] sorted by region then year."""
-    frame = pd.DataFrame({"region": np.repeat(np.array(regions, dtype=object), years.size),
-                          "year": np.tile(years.astype(int), len(regions))})
-    for name, values in columns.items():
-        frame[name] = np.asarray(values).T.reshape(-1)
-    return frame[["region", "year", *columns]]
+    return to_frame({"region": regions, "year": years.astype(int)},
+                    {name: np.asarray(values).T for name, values in columns.items()})
 
 
 def resolved_parameters(scenario: Scenario) -> dict:
@@ -401,9 +399,8 @@ def _asfr(inputs: Inputs, tfr: np.ndarray, schedule: np.ndarray | None, t: int) 
 
 def _weights(uptake: dict) -> np.ndarray:
     """(2*101, 6) weights turning a (sex, age) population into the stat sums."""
-    ages = np.arange(101)
-    columns = [np.ones(101), (ages <= 2) * 1.0, (ages >= 60) * 1.0, (ages >= 80) * 1.0, uptake["care_need"],
-               np.where(ages <= 2, uptake["enrolment"][np.minimum(ages, 2)], 0.0)]
+    columns = [band_mask(name) for name in STAT_NAMES[:4]] + [
+        uptake["care_need"], np.where(band_mask("age_0_2") > 0, uptake["enrolment"][np.minimum(AGES, 2)], 0.0)]
     single = np.stack(columns, axis=1)
     return np.concatenate([single, single], axis=0)
 

@@ -15,7 +15,9 @@ from . import ccmpp, fertility, migration, mortality
 from .caching import read_only_cache
 from .errors import DemographicWarning
 from .hierarchy import area_code, with_parent_totals
-from .population import SEXES, base_population, census_age_groups
+from .dimensions import AGES, SEXES
+from .population import base_population, census_age_groups
+from .tidy import to_array
 
 E0_BASE_2020 = 76.56  # Dali plan 2022 (dali_plan_2022): life expectancy in 2020, both sexes
 CENSUS_GAP_YEARS = 10
@@ -140,9 +142,7 @@ def _decade_fertility(codes: list[str]) -> np.ndarray:
 def population_cube(pop: pd.DataFrame) -> tuple[list[str], np.ndarray]:
     """A tidy [region, sex, age, population] table as sorted codes and an array (region, 2, 101)."""
     codes = sorted(pop["region"].unique())
-    ordered = pop.set_index(["region", "sex", "age"])["population"].reindex(
-        pd.MultiIndex.from_product([codes, SEXES, range(101)]))
-    return codes, ordered.to_numpy(float).reshape(len(codes), 2, 101)
+    return codes, to_array(pop, {"region": codes, "sex": SEXES, "age": AGES}, "population")
 
 
 @read_only_cache(maxsize=2)

@@ -25,12 +25,12 @@ import numpy as np
 import pandas as pd
 
 from .caching import read_only_cache
+from .dimensions import N_AGES
 from .errors import OloyInputError
 from .graduation import graduate
 from .resources import read_bundled
 
 REPRODUCTIVE = (15, 50)  # ages 15..49
-N_AGES = 101
 TFR_VARIANTS = ("medium", "low", "high")
 #: How a low/high variant's difference from the medium is phased in: "smooth" (linear) or the UN's steps.
 VARIANT_PHASINGS = ("smooth", "un_steps")

@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import least_squares
 
-N_AGES = 101
+from .dimensions import N_AGES
 GROUP_STARTS = np.array(list(range(0, 90, 5)))  # 0-4, ..., 80-84, 85+
 
 

@@ -35,11 +35,10 @@ from scipy.interpolate import PchipInterpolator
 from scipy.optimize import brentq
 
 from .caching import read_only_cache
+from .dimensions import AGES, SEXES
 from .lifetable import ABRIDGED_STARTS, a0_andreev_kingkade, abridged_widths, life_table
 from .resources import read_bundled
 
-SEXES = ("female", "male")
-AGES = np.arange(101)
 
 
 def single_year_from_abridged(mx5: np.ndarray, sex: str) -> np.ndarray:

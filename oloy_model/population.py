@@ -26,14 +26,13 @@ import pandas as pd
 
 from . import graduation
 from .caching import read_only_cache
+from .dimensions import AGES, MAX_AGE, SEXES
 from .errors import DemographicWarning, OloyInputError
 from .hierarchy import hierarchy
 from .resources import read_bundled
 from .tables import check_codes, check_unique, read_user_csv, to_number
+from .tidy import to_array, to_frame
 
-SEXES = ("female", "male")
-MAX_AGE = 100
-AGES = np.arange(MAX_AGE + 1)
 CENSUS_YEARS = {2020: "census7", 2010: "census6"}
 CENSUS_DATE = {2020: "2020-11-01", 2010: "2010-11-01"}
 OPEN_AGE_METHODS = ("wpp_china", "stationary")
@@ -94,9 +93,7 @@ def _group_array(groups: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarra
     """Census groups as an array (region, sex, group) plus the group lower bounds."""
     codes = sorted(groups["region"].unique())
     starts = np.sort(groups["age_start"].unique())
-    cube = (groups.set_index(["region", "sex", "age_start"])["population"]
-            .reindex(pd.MultiIndex.from_product([codes, SEXES, starts])).to_numpy(float))
-    return codes, cube.reshape(len(codes), len(SEXES), starts.size), starts
+    return codes, to_array(groups, {"region": codes, "sex": SEXES, "age_start": starts}, "population"), starts
 
 
 def open_age_shares(year: int, method: str = "wpp_china") -> np.ndarray:
@@ -163,10 +160,7 @@ def _graduated(year: int, method: str, open_age_method: str) -> pd.DataFrame:
 
 
 def _to_frame(codes: list[str], cube: np.ndarray) -> pd.DataFrame:
-    index = pd.MultiIndex.from_product([codes, SEXES, AGES], names=["region", "sex", "age"])
-    frame = pd.DataFrame({"population": cube.reshape(-1)}, index=index).reset_index()
-    frame["age"] = frame["age"].astype(int)
-    return frame[POPULATION_COLUMNS]
+    return to_frame({"region": codes, "sex": SEXES, "age": AGES}, {"population": cube})[POPULATION_COLUMNS]
 
 
 def base_population(year: int = 2020, *, method: str = "mono", open_age_method: str = "wpp_china",

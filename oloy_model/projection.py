@@ -17,14 +17,14 @@ import pandas as pd
 
 from . import ccmpp, estimates, fertility
 from .caching import read_only_cache
+from .dimensions import AGES, N_AGES, SEXES
 from .errors import DemographicWarning
 from .hierarchy import area_code
 from .inert import taper_weights
 from .migration import at_risk
-from .population import SEXES, base_population
+from .population import base_population
 from .scenario import Scenario, load_scenario
-
-N_AGES = 101
+from .tidy import to_frame
 
 
 @dataclass(frozen=True)
@@ -266,32 +266,14 @@ def project(scenario: Scenario | str) -> Projection:
 
 def _long(cube: np.ndarray, name: str, codes: list[str], years: np.ndarray, value: str) -> pd.DataFrame:
     """(year, region, sex, age) array -> [scenario, region, year, sex, age, value], sorted."""
-    ordered = np.transpose(cube, (1, 0, 2, 3))  # region, year, sex, age
-    n_regions, n_years = ordered.shape[:2]
-    return pd.DataFrame({
-        "scenario": _constant_category(name, ordered.size),
-        "region": np.repeat(np.array(codes, dtype=object), n_years * 2 * N_AGES),
-        "year": np.tile(np.repeat(years.astype(int), 2 * N_AGES), n_regions),
-        "sex": np.tile(np.repeat(np.array(SEXES, dtype=object), N_AGES), n_regions * n_years),
-        "age": np.tile(np.arange(N_AGES), n_regions * n_years * 2),
-        value: ordered.reshape(-1),
-    })
-
-
-def _constant_category(name: str, size: int) -> pd.Categorical:
-    return pd.Categorical.from_codes(np.zeros(size, dtype=np.int8), categories=[name])
+    axes = {"region": codes, "year": years.astype(int), "sex": SEXES, "age": AGES}
+    return to_frame(axes, {value: np.transpose(cube, (1, 0, 2, 3))}, scenario=name)
 
 
 def _long_births(cube: np.ndarray, name: str, codes: list[str], years: np.ndarray) -> pd.DataFrame:
-    ordered = np.transpose(cube, (1, 0, 2))  # region, year, sex
-    n_regions, n_years = ordered.shape[:2]
-    return pd.DataFrame({
-        "scenario": _constant_category(name, ordered.size),
-        "region": np.repeat(np.array(codes, dtype=object), n_years * 2),
-        "year": np.tile(np.repeat(years.astype(int), 2), n_regions),
-        "sex": np.tile(np.array(SEXES, dtype=object), n_regions * n_years),
-        "births": ordered.reshape(-1),
-    })
+    """(year, region, sex) array -> [scenario, region, year, sex, births], sorted."""
+    axes = {"region": codes, "year": years.astype(int), "sex": SEXES}
+    return to_frame(axes, {"births": np.transpose(cube, (1, 0, 2))}, scenario=name)
 
 
 def _assumptions(inputs: Inputs, name: str) -> pd.DataFrame:

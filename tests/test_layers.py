@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "oloy_model"
 
 # Layers, lowest first (issue 16's shape; the modules have not moved into subpackages yet).
 LAYERS = {
-    "base": ["errors", "caching", "textfile", "safe_names", "atomic", "citations", "schema", "resources", "tables", "inert",
+    "base": ["errors", "caching", "dimensions", "tidy", "textfile", "safe_names", "atomic", "citations", "schema", "resources", "tables", "inert",
              "style", "measures", "hierarchy"],
     "demography": ["graduation", "lifetable", "mortality", "fertility", "migration", "ccmpp", "population",
                    "estimates", "scenario", "observations", "anchoring", "projection"],
