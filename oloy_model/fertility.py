@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .caching import read_only_cache
-from .dimensions import N_AGES
+from .dimensions import N_AGES, SEXES
 from .errors import OloyInputError
 from .graduation import graduate
 from .resources import read_bundled
@@ -166,11 +166,11 @@ def reverse_survival_tfr(population: pd.DataFrame, mx: np.ndarray, schedule: np.
     """
     from .lifetable import life_table
 
-    table = life_table(mx, np.array(["female", "male"]))
+    table = life_table(mx, np.array(SEXES))
     lx, Lx = table["lx"], table["Lx"]
     rows = []
     for region, cell in population.groupby("region", sort=True):
-        cube = cell.pivot(index="sex", columns="age", values="population").loc[["female", "male"]].to_numpy(float)
+        cube = cell.pivot(index="sex", columns="age", values="population").loc[list(SEXES)].to_numpy(float)
         women = cube[0]
         for k in range(1, years_back + 1):
             births = float(np.sum(cube[:, k - 1] / Lx[:, k - 1]))

@@ -129,7 +129,7 @@ def relational_grid(standard: np.ndarray, alphas: np.ndarray) -> np.ndarray:
     -------
     array [deaths per person-year], shape (..., 2, K, 101)
     """
-    sexes = np.array(["female", "male"])
+    sexes = np.array(SEXES)
     sex = np.broadcast_to(sexes[:, None], standard.shape[-2:-1] + (1,))[..., 0]
     lx_std = life_table(standard, np.broadcast_to(sex, standard.shape[:-1]))["lx"]
     y = alphas[:, None] + logit(lx_std[..., None, 1:])  # (..., 2, K, 100)
