@@ -18,15 +18,14 @@ Stated assumptions (none uses the 2020 census):
 """
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
 from . import ccmpp, estimates, fertility, mortality
 from . import measures as ev
-from .dimensions import AGE_BANDS, band_label
 from .caching import read_only_cache
+from .dimensions import AGE_BANDS, band_label
 from .hierarchy import area_code
 from .migration import at_risk
 from .population import base_population, census_age_groups

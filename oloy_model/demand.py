@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from .dimensions import SERVICES
+from .dimensions import SERVICES  # noqa: F401 - re-exported (demand.SERVICES)
 BASES = ("norm", "uptake")
 DEMAND_COLUMNS = ["scenario", "region", "year", "service", "basis", "demand"]
 

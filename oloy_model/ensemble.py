@@ -21,14 +21,14 @@ import numpy as np
 import pandas as pd
 
 from . import ccmpp, estimates, mortality, stochastic
-from .dimensions import AGES, SEXES, band_mask
+from .dimensions import AGES, SERVICES, SEXES, band_mask
 from .errors import OloyInputError
 from .hierarchy import area_code
 from .lifetable import life_table
 from .migration import at_risk
 from .projection import Inputs, build_inputs
 from .result import Result, norm_paths, run, uptake_parameters
-from .demand import BASES, SERVICES, norm_from_totals, ratio_path, uptake_from_totals
+from .demand import BASES, norm_from_totals, ratio_path, uptake_from_totals
 from .scenario import Scenario, load_scenario
 from .tidy import to_frame
 

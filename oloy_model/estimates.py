@@ -13,9 +13,9 @@ import pandas as pd
 
 from . import ccmpp, fertility, migration, mortality
 from .caching import read_only_cache
+from .dimensions import AGES, SEXES
 from .errors import DemographicWarning
 from .hierarchy import area_code, with_parent_totals
-from .dimensions import AGES, SEXES
 from .population import base_population, census_age_groups
 from .tidy import to_array
 
@@ -198,7 +198,5 @@ def migration_estimates() -> dict:
         "projected_births": float(births_total.sum()),
         "annual_net_migration_from_rates": float(counts.sum()),
     }
-    for array in (rates, counts):
-        array.setflags(write=False)
     return {"codes": codes, "rates": rates, "counts": counts, "residual": pd.DataFrame(rows),
             "fits": pd.DataFrame(fits), "summary": summary}

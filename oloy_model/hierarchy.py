@@ -11,7 +11,6 @@ Levels are the census tabulation's (``data/census7/population_by_age_group.csv``
 """
 from __future__ import annotations
 
-
 import pandas as pd
 
 from .caching import read_only_cache

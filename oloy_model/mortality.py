@@ -28,14 +28,13 @@ known to be under-reported to different degrees, so they are reported, not appli
 """
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 from scipy.interpolate import PchipInterpolator
 from scipy.optimize import brentq
 
 from .caching import read_only_cache
-from .dimensions import AGES, SEXES
+from .dimensions import SEXES
 from .lifetable import ABRIDGED_STARTS, a0_andreev_kingkade, abridged_widths, life_table
 from .resources import read_bundled
 
