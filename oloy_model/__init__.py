@@ -9,22 +9,22 @@ from __future__ import annotations
 
 import sys as _sys
 
-from .base.version import __version__
-
-from .base.national import areas
-from .demography import ccmpp
-from .demography.assumptions import Assumptions, resolve
-from .uncertainty.ensemble import Ensemble, simulate
 from .base.errors import DemographicWarning, OloyInputError
-from .demography.population import base_population, census_age_groups, regions
-from .demography.projection import Projection, project
+from .base.national import areas
 from .base.observations import load_observations
 from .base.resources import verify_all as verify_data
-from .review.tools import calibrate, decompose, evaluate, rebase
+from .base.scenario import list_scenarios, load_scenario, Scenario
+from .base.version import __version__
+from .demography import ccmpp
+from .demography.assumptions import Assumptions, resolve
+from .demography.population import base_population, census_age_groups, regions
+from .demography.projection import project, Projection
 from .orchestrators import run
 from .planning.result import Result
-from .base.scenario import Scenario, list_scenarios, load_scenario
 from .planning.schedule import Plan, plan_additions
+from .review.tools import calibrate, decompose, evaluate, rebase
+from .uncertainty.ensemble import Ensemble, simulate
+
 
 # ``oloy_model.ccmpp`` is public (api.md: ``from oloy_model import ccmpp``); the module lives in
 # ``oloy_model.demography.ccmpp``, and this alias keeps ``import oloy_model.ccmpp`` working too.

@@ -8,28 +8,31 @@ import argparse
 import sys
 import warnings
 
-from .base.version import __version__
+from .base.atomic import check_target
+from .base.dimensions import AGE_BANDS, band_label
 from .base.errors import DemographicWarning, OloyInputError
 from .base.hierarchy import area_code, resolve_area
-from .demography.population import base_population, region_codes, regions
-from .base.resources import verify_all
-from .demography.assumptions import resolve
-from .uncertainty.ensemble import check_draws, check_seed
-from .base.scenario import list_scenarios, load_scenario
-from .runner import run_area, run_scenarios
-from .base.observations import load_observations
-from .reporting.plan_outputs import write_plans
-from .planning.capacity import read_ledger
-from .base.atomic import check_target
-from .review.backtest import backtest
-from .reporting.output import write_csv, write_folder_atomically, write_manifest
 from .base.national import areas
+from .base.observations import load_observations
+from .base.resources import verify_all
+from .base.scenario import list_scenarios, load_scenario
+from .base.version import __version__
+from .demography.assumptions import resolve
+from .demography.population import base_population, region_codes, regions
+from .planning.capacity import read_ledger
+from .reporting.output import write_csv, write_folder_atomically, write_manifest
+from .reporting.plan_outputs import write_plans
+from .review.backtest import backtest
+from .runner import run_area, run_scenarios
+from .uncertainty.ensemble import check_draws, check_seed
 
 
 def _summary(args: argparse.Namespace) -> int:
     pop = base_population(year=args.year, method=args.method, open_age_method=args.open_age_method)
     names = regions().set_index("region")["name_en"]
-    table = pop.assign(band=pop["age"].map(lambda a: "0-14" if a < 15 else ("15-59" if a < 60 else "60+")))
+    bands = ("age_0_14", "age_15_59", "age_60plus")
+    table = pop.assign(band=pop["age"].map({age: band_label(band) for band in bands
+                                            for age in range(AGE_BANDS[band][0], AGE_BANDS[band][1] + 1)}))
     wide = table.pivot_table(index="region", columns="band", values="population", aggfunc="sum")
     wide["total"] = wide.sum(axis=1)
     wide["share_60plus_%"] = 100 * wide["60+"] / wide["total"]

@@ -13,7 +13,7 @@ from dataclasses import replace
 import pandas as pd
 
 from .base.observations import load_observations
-from .base.scenario import Scenario, load_scenario
+from .base.scenario import load_scenario, Scenario
 from .demography.assumptions import resolve
 from .planning import result as planning
 from .review.tools import evaluation_errors

@@ -12,27 +12,28 @@ from pathlib import Path
 
 import pandas as pd
 
+from .base.atomic import write_folder_atomically
+from .base.errors import OloyInputError
 from .base.hierarchy import area_code
-from .review.official import comparison_table
-from .reporting.output import write_csv, write_folder_atomically, write_manifest
+from .base.national import areas
+from .base.safe_names import child, name_key
+from .base.scenario import _plain, load_scenario, Scenario
+from .demography.area_mortality import LABEL
+from .demography.assumptions import e0_base_estimated, resolve
 from .demography.population import regions
-from .reporting.render import figure_tasks, render, subject, Workers
+from .demography.projection import project
 from .orchestrators import run
 from .planning.result import Result
-from .base.safe_names import child, name_key
-from .base.scenario import Scenario, _plain, load_scenario
+from .reporting.digest import BASIS_READING, county_digest, reference_result, scenario_comparison, summary_sentences
+from .reporting.figures import figure_jobs, write_figure_index
+from .reporting.output import write_csv, write_manifest
+from .reporting.render import figure_tasks, render, subject, Workers
+from .reporting.report import build_report
+from .reporting.style import load_fonts
 from .reporting.summary import summary_table
 from .reporting.workbook import readme_sheet, with_region_names, write_workbook
-from .reporting.style import load_fonts
-from .reporting.figures import figure_jobs, write_figure_index
-from .reporting.report import build_report
+from .review.official import comparison_table
 from .uncertainty.ensemble import simulate
-from .reporting.digest import BASIS_READING, county_digest, reference_result, scenario_comparison, summary_sentences
-from .base.errors import OloyInputError
-from .demography.area_mortality import LABEL
-from .base.national import areas
-from .demography.projection import project
-from .demography.assumptions import e0_base_estimated, resolve
 
 UNITS = {"population": "persons", "age_0_2": "persons", "age_0_14": "persons", "age_15_59": "persons",
          "age_60plus": "persons", "age_65plus": "persons", "age_80plus": "persons", "births": "births per year",

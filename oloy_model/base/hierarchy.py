@@ -21,6 +21,7 @@ import functools
 import pandas as pd
 
 from . import national
+from .caching import read_only_cache
 from .errors import OloyInputError
 from .resources import read_bundled
 
@@ -37,7 +38,7 @@ def parent_code(code: str) -> str:
     return ""
 
 
-@functools.lru_cache(maxsize=1)
+@read_only_cache(maxsize=1)
 def _hierarchy() -> tuple[tuple[str, str, str], ...]:
     """(region, parent, level) of the area's root (parent '') and every region below it."""
     leaves = sorted(read_bundled(LEAVES_FILE)["region"].astype(str))

@@ -22,11 +22,11 @@ Stated rules (docs/areas.md):
 """
 from __future__ import annotations
 
-import functools
 
 import numpy as np
 import pandas as pd
 
+from .caching import read_only_cache
 from .errors import OloyInputError
 from .resources import read_bundled
 
@@ -42,7 +42,7 @@ def _bundled(name: str, year: int) -> pd.DataFrame:
     return read_bundled(f"{FOLDER}/{name}_{year}.csv.gz")
 
 
-@functools.lru_cache(maxsize=2)
+@read_only_cache(maxsize=2)
 def national_regions(year: int = 2020) -> pd.DataFrame:
     """Every region of the national table: ``[region, name_zh, level, parent, published]``."""
     table = _bundled("regions", year)
@@ -51,20 +51,20 @@ def national_regions(year: int = 2020) -> pd.DataFrame:
     return table[["region", "name_zh", "level", "parent", "published"]]
 
 
-@functools.lru_cache(maxsize=2)
+@read_only_cache(maxsize=2)
 def national_groups(year: int = 2020) -> pd.DataFrame:
     """Published census rows by sex and age group: ``[region, sex, age_group, age_start,
     population, source, quality]`` [persons] (upper rows as published, not summed)."""
     return _bundled("population_by_age_group", year)
 
 
-@functools.lru_cache(maxsize=2)
+@read_only_cache(maxsize=2)
 def national_indicators(year: int = 2020) -> pd.DataFrame:
     """Published per-region indicators: ``[region, indicator, value, unit, source, quality]``."""
     return _bundled("indicators", year)
 
 
-@functools.lru_cache(maxsize=2)
+@read_only_cache(maxsize=2)
 def _children(year: int) -> dict[str, tuple[str, ...]]:
     table = national_regions(year)
     grouped = table[table["parent"] != ""].groupby("parent")["region"]
@@ -82,7 +82,7 @@ def check_area(code: object, year: int = 2020) -> str:
     return text
 
 
-@functools.lru_cache(maxsize=64)
+@read_only_cache(maxsize=64)
 def area_tree(code: str, year: int = 2020) -> tuple[tuple[str, str, str], ...]:
     """``(region, parent, level)`` of the area (parent ``''``) and every region below it, top down."""
     code = check_area(code, year)
@@ -109,7 +109,7 @@ def leaf_groups(code: str, year: int = 2020) -> pd.DataFrame:
     return table[table["region"].isin(leaves(code, year))].reset_index(drop=True)
 
 
-@functools.lru_cache(maxsize=1)
+@read_only_cache(maxsize=1)
 def _area_table() -> pd.DataFrame:
     regions = national_regions(2020)
     groups = national_groups(2020)

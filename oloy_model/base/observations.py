@@ -22,10 +22,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .dimensions import AGE_BANDS, observation_quantity
 from .errors import OloyInputError
 from .hierarchy import area_code, leaf_codes, with_parent_totals
-from .user_tables import check_codes, check_unique, fail_rows, read_user_csv, to_number
 from .resources import data_dir, read_bundled
+from .user_tables import check_codes, check_unique, fail_rows, read_user_csv, to_number
 
 QUANTITIES = ("population", "births", "deaths", "population_60plus", "population_0_2", "population_0_14",
               "elderly_beds", "childcare_places", "registered_population")
@@ -37,8 +38,9 @@ FIRST_YEAR = 2000  # earlier figures are not post-census statistics of this mode
 #: The last year an observation may have: a year-end figure of t needs the model's 1 November of t + 1,
 #: and the projection's horizon is at most 2100.
 LAST_YEAR = 2099
-POPULATION_BANDS = {"population": (0, 100), "population_60plus": (60, 100), "population_0_2": (0, 2),
-                    "population_0_14": (0, 14)}  # quantity -> ages (inclusive)
+#: Observed population quantities -> ages (inclusive), from the one table of age bands.
+POPULATION_BANDS = {observation_quantity(band): AGE_BANDS[band]
+                    for band in ("population", "age_60plus", "age_0_2", "age_0_14")}
 LATE_SHARE = 2.0 / 12.0  # November and December
 
 

@@ -7,12 +7,12 @@ differ from the manifest is reported by name before it is parsed.
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 from pathlib import Path
 
 import pandas as pd
 
+from .caching import read_only_cache
 from .errors import OloyInputError
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # oloy_model/ (this file is oloy_model/base/resources.py)
@@ -46,7 +46,7 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@functools.lru_cache(maxsize=8)
+@read_only_cache(maxsize=8)
 def read_manifest(root: Path) -> dict[str, str]:
     """Map of relative path -> SHA-256 from ``root/MANIFEST.sha256``."""
     manifest = root / MANIFEST_NAME
@@ -97,7 +97,7 @@ def verify_all(root: Path | None = None) -> list[str]:
     return problems
 
 
-@functools.lru_cache(maxsize=64)
+@read_only_cache(maxsize=64)
 def _read_bundled(relative: str, root: Path) -> pd.DataFrame:
     path = verify_file(relative, root)
     try:
@@ -107,8 +107,8 @@ def _read_bundled(relative: str, root: Path) -> pd.DataFrame:
 
 
 def read_bundled(relative: str, root: Path | None = None) -> pd.DataFrame:
-    """Read a bundled CSV after checking its checksum (returns a fresh copy)."""
-    return _read_bundled(relative, data_dir() if root is None else root).copy()
+    """Read a bundled CSV after checking its checksum (returns a fresh copy: :mod:`oloy_model.base.caching`)."""
+    return _read_bundled(relative, data_dir() if root is None else root)
 
 
 def data_checksum(root: Path | None = None) -> str:

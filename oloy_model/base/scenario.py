@@ -28,7 +28,7 @@ from .hierarchy import leaf_codes
 from .inert import inert_keys
 from .resources import data_checksum, scenarios_dir, sha256
 from .safe_names import check_scenario_name
-from .schema import EFFECT_SCHEMA, MAX_EXTENDS_DEPTH, SCHEMA, SECTIONS, TOP_LEVEL, Key, defaults
+from .schema import defaults, EFFECT_SCHEMA, Key, MAX_EXTENDS_DEPTH, SCHEMA, SECTIONS, TOP_LEVEL
 from .textfile import read_utf8
 
 HASH_VERSION = "2"  # bump (with a CHANGELOG entry) when the meaning of a key changes

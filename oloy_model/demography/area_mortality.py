@@ -28,15 +28,15 @@ Method (docs/methods.md, "Mortality level of other areas"):
 """
 from __future__ import annotations
 
-import functools
 
 import numpy as np
 import pandas as pd
 
-from . import crosswalk, lifetable, mortality
 from ..base import national
+from ..base.caching import read_only_cache
 from ..base.errors import OloyInputError
-from .population import SEXES, base_population, census_age_groups
+from . import crosswalk, lifetable, mortality
+from .population import base_population, census_age_groups, SEXES
 
 LABEL = "estimated (national level x ISMR)"
 CREDIBILITY = 0.5
@@ -44,7 +44,7 @@ CENSUS_YEAR_MIDPOINT = 2010 + 4 / 12  # deaths of 2009-11-01 .. 2010-10-31
 Z95 = 1.96
 
 
-@functools.lru_cache(maxsize=1)
+@read_only_cache(maxsize=1)
 def county_deaths_2010() -> pd.DataFrame:
     """Observed and expected census-year deaths of every 2010 county-level unit with a rate.
 

@@ -38,12 +38,11 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from . import local_estimates as estimates
-from . import variability
 from ..base.hierarchy import resolve_area
 from ..base.scenario import Scenario
-from .area_mortality import mortality_default
 from ..base.schema import SCHEMA
+from . import local_estimates as estimates, variability
+from .area_mortality import mortality_default
 
 
 @dataclass(frozen=True)

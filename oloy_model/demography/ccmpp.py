@@ -45,14 +45,15 @@ section "The kernel's conventions", and the reference test against its Canada ex
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 
+from ..base.dimensions import N_AGES, SEXES
 from ..base.errors import DemographicWarning, OloyInputError
 from .lifetable import life_table
 
 FEMALE, MALE = 0, 1
-N_AGES = 101
 #: Share of each step's net migrants that joins at the start (``None``: the UN's "even").
 MIGRATION_TIMINGS = {"half": 0.5, "start": 1.0, "end": 0.0, "even": None}
 
@@ -82,7 +83,7 @@ def survival_from_life_table(lx: np.ndarray, Lx: np.ndarray, Tx: np.ndarray) -> 
 
 def survival_from_mx(mx: np.ndarray, ax: np.ndarray | None = None) -> np.ndarray:
     """Step survival ratios (see :func:`survival_from_life_table`) from ``mx`` shaped (..., sex, age)."""
-    sexes = np.array(["female", "male"])
+    sexes = np.array(SEXES)
     sex = np.broadcast_to(sexes[:, None], mx.shape[-2:-1] + (1,))[..., 0]
     table = life_table(mx, np.broadcast_to(sex, mx.shape[:-1]), ax=ax)
     return survival_from_life_table(table["lx"], table["Lx"], table["Tx"])
@@ -325,25 +326,120 @@ def project_arrays(base: np.ndarray, mx: np.ndarray | None, asfr: np.ndarray, sr
         raise OloyInputError("project_arrays: sx must be survival ratios in [0, 1]")
     else:
         survival = rates
-    out = {"population": [base], "births": [], "deaths": [], "net_migration": []}
+    arrays = project_steps(base, survival, np.asarray(asfr), np.asarray(srb), np.asarray(net_migration),
+                           migration_timing=migration_timing, capped_where=lambda t: f"step {t}")
+    return {key: arrays[key] for key in DETAIL}
+
+
+#: What :func:`project_steps` records by default (every array of :func:`project_arrays`).
+DETAIL = ("population", "births", "deaths", "net_migration")
+
+
+def project_steps(base: np.ndarray, survival, asfr, srb, net_migration, *, migration_timing: str = "half",
+                  record: tuple[str, ...] = DETAIL, totals: Callable[[np.ndarray], np.ndarray] | None = None,
+                  out: dict[str, np.ndarray] | None = None, steps: int | None = None,
+                  capped_where: Callable[[int], str] | None = None,
+                  cell_label: Callable[[tuple], str] | None = None) -> dict[str, np.ndarray]:
+    """Project any batch of regions (and draws) through ``n`` annual steps: the one loop over :func:`step`.
+
+    Parameters
+    ----------
+    base : array [persons], shape (..., 2, 101)
+        Population at the start; the leading axes (regions, or draws x regions) form the batch.
+    survival : array [-], shape (n, ...) broadcastable to the batch, or callable ``t -> array``
+        Survival of each step (:func:`step`); a callable builds step ``t``'s when it is reached
+        (the ensemble's per-draw survival, too large to hold for every step).
+    asfr : array [births per woman-year], shape (n, ...), or callable ``t -> array``
+    srb : float or array [males per female], shape (n, ...)
+    net_migration : array [persons], shape (n, ...), or callable ``(t, population) -> array``
+        The step's net migrants; a callable receives the population at the start of step ``t``
+        (migration given as rates per person at risk).
+    migration_timing : {"half", "start", "end", "even"}
+    record : tuple of str
+        Arrays to return, stacked along a leading step axis: ``"population"`` (n+1, base
+        first), ``"births"``, ``"deaths"``, ``"net_migration"`` (n) and ``"totals"`` (n+1,
+        ``totals(population)`` of each population, base first). Deaths and migration by age
+        are computed only when recorded (population and births are the same bit for bit).
+    totals : callable, optional
+        Reduces a population (..., 2, 101) to the recorded ``"totals"`` (the ensemble keeps
+        only totals, for its memory).
+    out : dict of arrays, optional
+        Preallocated arrays (leading step axis, possibly views into a larger array) to write
+        recorded names into instead of allocating them.
+    steps : int, optional
+        Number of steps ``n`` when no input is an array with a step axis.
+    capped_where : callable, optional
+        ``t -> str`` naming step ``t`` in the :class:`DemographicWarning` on capped
+        out-migration (:func:`warn_capped`); None: no warning.
+    cell_label : callable, optional
+        ``index -> str`` naming a capped cell of the batch in that warning.
+
+    Returns
+    -------
+    dict of arrays
+        The recorded arrays and ``final``, the population after the last step.
+
+    Notes
+    -----
+    Cohort-component method, Preston, Heuveline & Guillot (2001), ch. 6; the step's
+    conventions are in the module docstring.
+    """
+    n = steps if steps is not None else _step_count(survival, asfr, srb, net_migration)
+    detail = capped_where is not None or bool({"deaths", "net_migration"} & set(record))
+    arrays = dict(out or {})
     population = base
+    _record(arrays, record, "population", 0, population, n + 1)
+    if "totals" in record:
+        _record(arrays, record, "totals", 0, totals(population), n + 1)
     for t in range(n):
-        result = step(population, survival[t], np.asarray(asfr)[t], np.asarray(srb)[t],
-                      np.asarray(net_migration)[t], migration_timing=migration_timing)
-        warn_capped(result["capped"], f"step {t}")
+        migrants = net_migration(t, population) if callable(net_migration) else net_migration[t]
+        result = step(population, _at(survival, t), _at(asfr, t), srb[t] if np.ndim(srb) else srb, migrants,
+                      migration_timing=migration_timing, detail=detail)
+        if capped_where is not None:
+            warn_capped(result["capped"], capped_where(t), cell_label, stacklevel=4)
         population = result["population"]
-        for key in ("population", "births", "deaths", "net_migration"):
-            out[key].append(result[key])
-    return {key: np.stack(value) for key, value in out.items()}
+        for key in ("births", "deaths", "net_migration"):
+            _record(arrays, record, key, t, result[key] if key in result else None, n)
+        _record(arrays, record, "population", t + 1, population, n + 1)
+        if "totals" in record:
+            _record(arrays, record, "totals", t + 1, totals(population), n + 1)
+    recorded = {key: arrays[key] for key in record if key in arrays}
+    if n == 0:  # nothing recorded for the flows: empty arrays with the batch's shape
+        recorded |= {key: np.empty((0,) + base.shape[:-1] + (() if key == "births" else base.shape[-1:]))
+                     for key in record if key not in arrays}
+    return recorded | {"final": population}
 
 
-def warn_capped(capped: np.ndarray, where: str, labels=None) -> None:
-    """Warn about capped out-migration, naming the cells (``labels(index) -> str``)."""
+def _at(values, t: int):
+    """Step ``t``'s input: ``values(t)`` for a callable, else ``values[t]``."""
+    return values(t) if callable(values) else values[t]
+
+
+def _step_count(*inputs) -> int:
+    for values in inputs:
+        if not callable(values) and np.ndim(values) > 0:
+            return len(values)
+    raise OloyInputError("project_steps: give steps= when no input has a step axis")
+
+
+def _record(arrays: dict, record: tuple[str, ...], key: str, index: int, value, size: int) -> None:
+    """Write ``value`` at ``index`` of the recorded array ``key`` (allocated at the first value)."""
+    if key not in record:
+        return
+    if key not in arrays:
+        arrays[key] = np.empty((size,) + np.shape(value))
+    arrays[key][index] = value
+
+
+def warn_capped(capped: np.ndarray, where: str, labels=None, stacklevel: int = 3) -> None:
+    """Warn about capped out-migration, naming the cells (``labels(index) -> str``).
+
+    ``stacklevel`` as in :func:`warnings.warn` (3: the caller of the function that calls this)."""
     if np.any(capped > 1e-9):
         cells = np.argwhere(capped > 1e-9)
         named = [labels(tuple(int(j) for j in i)) if labels else str(tuple(int(j) for j in i)) for i in cells[:5]]
         warnings.warn(f"{where}: net out-migration exceeded the population in {len(cells)} cell(s) and was capped "
-                      f"(total {capped.sum():,.1f} persons): " + "; ".join(named), DemographicWarning, stacklevel=3)
+                      f"(total {capped.sum():,.1f} persons): " + "; ".join(named), DemographicWarning, stacklevel=stacklevel)
 
 
 def _check_shapes(base, mx, asfr, srb, net_migration, n, rates_name="mx") -> None:

@@ -20,24 +20,23 @@
 """
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pandas as pd
 
+from ..base.caching import read_only_cache
+from ..base.dimensions import N_AGES, SEXES
 from ..base.errors import OloyInputError
-from .graduation import graduate
 from ..base.resources import read_bundled
+from .graduation import graduate
 from .lifetable import life_table
 
 REPRODUCTIVE = (15, 50)  # ages 15..49
-N_AGES = 101
 TFR_VARIANTS = ("medium", "low", "high")
 #: How a low/high variant's difference from the medium is phased in: "smooth" (linear) or the UN's steps.
 VARIANT_PHASINGS = ("smooth", "un_steps")
 
 
-@functools.lru_cache(maxsize=16)
+@read_only_cache(maxsize=16)
 def age_schedule(year: int) -> np.ndarray:
     """Single-year share of fertility by age of mother [-], shape (101,), sums to 1.
 
@@ -165,11 +164,11 @@ def reverse_survival_tfr(population: pd.DataFrame, mx: np.ndarray, schedule: np.
     the reverse-survived female population at k-1 and k years before, with the single-year
     survivorship ``l`` of ``mx``: ``W_a(t-k) = W_{a+k}(t) l_a / l_{a+k}``.
     """
-    table = life_table(mx, np.array(["female", "male"]))
+    table = life_table(mx, np.array(SEXES))
     lx, Lx = table["lx"], table["Lx"]
     rows = []
     for region, cell in population.groupby("region", sort=True):
-        cube = cell.pivot(index="sex", columns="age", values="population").loc[["female", "male"]].to_numpy(float)
+        cube = cell.pivot(index="sex", columns="age", values="population").loc[list(SEXES)].to_numpy(float)
         women = cube[0]
         for k in range(1, years_back + 1):
             births = float(np.sum(cube[:, k - 1] / Lx[:, k - 1]))

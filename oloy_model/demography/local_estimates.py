@@ -6,18 +6,20 @@ method; :func:`estimation_report` tabulates them with their method and inputs.
 """
 from __future__ import annotations
 
-import functools
 import warnings
 
 import numpy as np
 import pandas as pd
 
-from . import ccmpp, crosswalk, fertility, migration, mortality
 from ..base import national
-from .area_mortality import mortality_default
+from ..base.caching import read_only_cache
+from ..base.dimensions import AGES, SEXES
 from ..base.errors import DemographicWarning
-from ..base.hierarchy import resolve_area, area_code, with_parent_totals
-from .population import SEXES, base_population, census_age_groups
+from ..base.hierarchy import area_code, resolve_area, with_parent_totals
+from ..base.tidy import to_array
+from . import ccmpp, crosswalk, fertility, migration, mortality
+from .area_mortality import mortality_default
+from .population import base_population, census_age_groups
 
 E0_BASE_2020 = 76.56  # Dali plan 2022 (dali_plan_2022): life expectancy in 2020, both sexes
 CENSUS_GAP_YEARS = 10
@@ -147,7 +149,7 @@ def _area_e0(area: str | None, e0_base: float | None) -> float:
     return round(mortality_default(area)["e0"], 10)
 
 
-@functools.lru_cache(maxsize=8)
+@read_only_cache(maxsize=8)
 def _fertility_estimates(schedule_year: int, area: str | None, e0_base: float) -> pd.DataFrame:
     parts = []
     for census_year in (2010, 2020):
@@ -196,9 +198,7 @@ def _decade_fertility(codes: list[str], area: str | None = None) -> np.ndarray:
 def population_cube(pop: pd.DataFrame) -> tuple[list[str], np.ndarray]:
     """A tidy [region, sex, age, population] table as sorted codes and an array (region, 2, 101)."""
     codes = sorted(pop["region"].unique())
-    ordered = pop.set_index(["region", "sex", "age"])["population"].reindex(
-        pd.MultiIndex.from_product([codes, SEXES, range(101)]))
-    return codes, ordered.to_numpy(float).reshape(len(codes), 2, 101)
+    return codes, to_array(pop, {"region": codes, "sex": SEXES, "age": AGES}, "population")
 
 
 def project_without_migration(start: np.ndarray, mx: np.ndarray, tfr: np.ndarray, srb: float,
@@ -212,15 +212,11 @@ def project_without_migration(start: np.ndarray, mx: np.ndarray, tfr: np.ndarray
     sum of regions with common rates is the sum of their projections).
     """
     survival = ccmpp.survival_from_mx(mx)
-    population = start
-    births_by_year = []
-    for t in range(years.size):
-        schedule = fertility.age_schedule(int(min(years[t], 2023)))
-        result = ccmpp.step(population, survival[t], fertility.asfr(tfr[t], schedule), srb,
-                            np.zeros_like(population))
-        population = result["population"]
-        births_by_year.append(result["births"].sum(axis=-1))
-    return population, np.sum(births_by_year, axis=0)
+    asfr = np.stack([fertility.asfr(tfr[t], fertility.age_schedule(int(min(years[t], 2023))))
+                     for t in range(years.size)])
+    no_migration = np.broadcast_to(np.zeros_like(start), (years.size,) + start.shape)
+    decade = ccmpp.project_steps(start, survival, asfr, srb, no_migration, record=("births",))
+    return decade["final"], np.sum(decade["births"].sum(axis=-1), axis=0)
 
 
 def cohort_residual(start: np.ndarray, end: np.ndarray, mx: np.ndarray, tfr: np.ndarray, srb: float,
@@ -262,7 +258,7 @@ def migration_estimates(*, area: str | None = None, e0_base: float | None = None
     return _migration_estimates(resolved, _area_e0(resolved, e0_base))
 
 
-@functools.lru_cache(maxsize=4)
+@read_only_cache(maxsize=4)
 def _migration_estimates(area: str | None, e0_base: float) -> dict:
     codes, start = population_cube(_census_population(2010, area))
     end_codes, end = population_cube(_census_population(2020, area))
@@ -297,7 +293,5 @@ def _migration_estimates(area: str | None, e0_base: float) -> dict:
         "projected_births": float(births_total.sum()),
         "annual_net_migration_from_rates": float(counts.sum()),
     }
-    for array in (rates, counts):
-        array.setflags(write=False)
     return {"codes": codes, "rates": rates, "counts": counts, "residual": pd.DataFrame(rows),
             "fits": pd.DataFrame(fits), "summary": summary}

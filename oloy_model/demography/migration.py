@@ -31,9 +31,9 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.optimize import least_squares
+from ..base.dimensions import N_AGES
 from .ccmpp import cohort_shift
 
-N_AGES = 101
 GROUP_STARTS = np.array(list(range(0, 90, 5)))  # 0-4, ..., 80-84, 85+
 
 

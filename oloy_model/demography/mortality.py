@@ -28,18 +28,16 @@ known to be under-reported to different degrees, so they are reported, not appli
 """
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pandas as pd
 from scipy.interpolate import PchipInterpolator
 from scipy.optimize import brentq
 
-from .lifetable import ABRIDGED_STARTS, a0_andreev_kingkade, abridged_widths, life_table
+from ..base.caching import read_only_cache
+from ..base.dimensions import SEXES
 from ..base.resources import read_bundled
+from .lifetable import a0_andreev_kingkade, ABRIDGED_STARTS, abridged_widths, life_table
 
-SEXES = ("female", "male")
-AGES = np.arange(101)
 
 
 def single_year_from_abridged(mx5: np.ndarray, sex: str) -> np.ndarray:
@@ -64,7 +62,7 @@ def single_year_from_abridged(mx5: np.ndarray, sex: str) -> np.ndarray:
     return np.append(mx, mx5[-1])
 
 
-@functools.lru_cache(maxsize=4)
+@read_only_cache(maxsize=4)
 def _standard_periods() -> tuple[np.ndarray, np.ndarray]:
     table = read_bundled("wpp2024/mx5.csv")
     periods = np.sort(table["period_start"].unique())
@@ -130,7 +128,7 @@ def relational_grid(standard: np.ndarray, alphas: np.ndarray) -> np.ndarray:
     -------
     array [deaths per person-year], shape (..., 2, K, 101)
     """
-    sexes = np.array(["female", "male"])
+    sexes = np.array(SEXES)
     sex = np.broadcast_to(sexes[:, None], standard.shape[-2:-1] + (1,))[..., 0]
     lx_std = life_table(standard, np.broadcast_to(sex, standard.shape[:-1]))["lx"]
     y = alphas[:, None] + logit(lx_std[..., None, 1:])  # (..., 2, K, 100)
@@ -160,7 +158,7 @@ def e0_sex_split(e0_both: float, sex_gap: float, srb: float) -> tuple[float, flo
     return male + sex_gap, male
 
 
-@functools.lru_cache(maxsize=4)
+@read_only_cache(maxsize=4)
 def wpp_e0() -> pd.DataFrame:
     """WPP 2024 China e0 by year (rows) and sex (columns), estimates then medium projection."""
     table = read_bundled("wpp2024/e0.csv")
@@ -185,7 +183,7 @@ def e0_path(years: np.ndarray, base_year: int, e0_base: tuple[float, float], *, 
     return base[None, :] + gains
 
 
-@functools.lru_cache(maxsize=32)
+@read_only_cache(maxsize=32)
 def mortality_schedule(years: tuple[int, ...], e0_targets: tuple[tuple[float, float], ...]) -> np.ndarray:
     """Single-year ``mx`` (years, 2, 101) calibrated to e0 targets by Brass logit on the WPP standard."""
     standards = standard_mx(np.asarray(years))

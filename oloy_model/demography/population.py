@@ -18,7 +18,6 @@ cell (county x sex x age group) is reproduced exactly.
 """
 from __future__ import annotations
 
-import functools
 import warnings
 from pathlib import Path
 
@@ -26,15 +25,15 @@ import numpy as np
 import pandas as pd
 
 from ..base import national
-from . import graduation
+from ..base.caching import read_only_cache
+from ..base.dimensions import AGES, MAX_AGE, SEXES
 from ..base.errors import DemographicWarning, OloyInputError
 from ..base.hierarchy import hierarchy, leaf_codes, resolve_area, with_parent_totals
 from ..base.resources import read_bundled
+from ..base.tidy import to_array, to_frame
 from ..base.user_tables import check_codes, check_unique, read_user_csv, to_number
+from . import graduation
 
-SEXES = ("female", "male")
-MAX_AGE = 100
-AGES = np.arange(MAX_AGE + 1)
 CENSUS_YEARS = {2020: "census7", 2010: "census6"}
 CENSUS_DATE = {2020: "2020-11-01", 2010: "2010-11-01"}
 OPEN_AGE_METHODS = ("wpp_china", "stationary")
@@ -140,9 +139,7 @@ def _group_array(groups: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarra
     """Census groups as an array (region, sex, group) plus the group lower bounds."""
     codes = sorted(groups["region"].unique())
     starts = np.sort(groups["age_start"].unique())
-    cube = (groups.set_index(["region", "sex", "age_start"])["population"]
-            .reindex(pd.MultiIndex.from_product([codes, SEXES, starts])).to_numpy(float))
-    return codes, cube.reshape(len(codes), len(SEXES), starts.size), starts
+    return codes, to_array(groups, {"region": codes, "sex": SEXES, "age_start": starts}, "population"), starts
 
 
 def open_age_shares(year: int, method: str = "wpp_china") -> np.ndarray:
@@ -195,7 +192,7 @@ def stationary_person_years(mx: np.ndarray, width: float = 5.0) -> np.ndarray:
     return np.concatenate([closed, lx[..., -1:] / mx[..., -1:]], axis=-1)
 
 
-@functools.lru_cache(maxsize=16)
+@read_only_cache(maxsize=16)
 def _graduated(year: int, method: str, open_age_method: str, area: str | None = None) -> pd.DataFrame:
     codes, cube, starts = _group_array(census_age_groups(year, area=area))
     if starts[-1] != OLD_AGE_STARTS[0]:
@@ -209,10 +206,7 @@ def _graduated(year: int, method: str, open_age_method: str, area: str | None = 
 
 
 def _to_frame(codes: list[str], cube: np.ndarray) -> pd.DataFrame:
-    index = pd.MultiIndex.from_product([codes, SEXES, AGES], names=["region", "sex", "age"])
-    frame = pd.DataFrame({"population": cube.reshape(-1)}, index=index).reset_index()
-    frame["age"] = frame["age"].astype(int)
-    return frame[POPULATION_COLUMNS]
+    return to_frame({"region": codes, "sex": SEXES, "age": AGES}, {"population": cube})[POPULATION_COLUMNS]
 
 
 def base_population(year: int = 2020, *, method: str = "mono", open_age_method: str = "wpp_china",

@@ -9,25 +9,26 @@ t are used for that step (ten of its twelve months fall in t).
 from __future__ import annotations
 
 import dataclasses
-import functools
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from . import ccmpp, local_estimates as estimates, fertility
-from .assumptions import Fertility, Migration, ProjectionSettings, resolve
+from ..base.caching import read_only_cache
+from ..base.dimensions import AGES, N_AGES, SEXES
 from ..base.errors import DemographicWarning
 from ..base.hierarchy import area_code
 from ..base.inert import taper_weights
-from .migration import at_risk
-from .population import SEXES, base_population
-from ..base.scenario import Scenario, load_scenario
+from ..base.scenario import load_scenario, Scenario
+from ..base.tidy import to_frame
+from . import ccmpp, fertility, local_estimates as estimates
 from .anchoring import anchor_horizon, anchor_observations, solve_anchor
+from .assumptions import Fertility, Migration, ProjectionSettings, resolve
 from .crosswalk import area_crosswalk
+from .migration import at_risk
+from .population import base_population
 
-N_AGES = 101
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def build_inputs(scenario: Scenario) -> Inputs:
     return _build_inputs_cached(scenario.content_hash, scenario)
 
 
-@functools.lru_cache(maxsize=16)
+@read_only_cache(maxsize=16)
 def _build_inputs_cached(_hash: str, scenario: Scenario) -> Inputs:
     a = resolve(scenario)
     codes, base = _base_cube(a.projection)
@@ -238,20 +239,16 @@ def _anchor_multipliers(inputs: Inputs, settings: ProjectionSettings, observatio
 
 
 def run_kernel(inputs: Inputs, *, migration_timing: str = "half") -> dict[str, np.ndarray]:
-    """Project all regions through all steps; arrays with a leading year axis."""
-    population = inputs.base
-    out = {"population": [population], "births": [], "deaths": [], "net_migration": []}
-    for t, year in enumerate(inputs.years):
-        migrants = inputs.migration_counts[t] + inputs.migration_rates[t] * at_risk(population)
-        result = ccmpp.step(population, inputs.survival[t], inputs.asfr[t], inputs.srb[t], migrants,
-                            migration_timing=migration_timing)
-        ccmpp.warn_capped(result["capped"], f"year {year}",
-                          lambda i: f"region {inputs.codes[i[0]]} {SEXES[i[1]]} age {i[2]}")
-        population = result["population"]
-        for key in ("births", "deaths", "net_migration"):
-            out[key].append(result[key])
-        out["population"].append(population)
-    return {key: np.stack(value) for key, value in out.items()}
+    """Project all regions through all steps (:func:`oloy_model.ccmpp.project_steps`); arrays
+    with a leading year axis: population (T+1, R, 2, 101), births, deaths, net_migration (T, ...)."""
+    def migrants(t: int, population: np.ndarray) -> np.ndarray:
+        return inputs.migration_counts[t] + inputs.migration_rates[t] * at_risk(population)
+
+    arrays = ccmpp.project_steps(inputs.base, inputs.survival, inputs.asfr, inputs.srb, migrants,
+                                 migration_timing=migration_timing, steps=inputs.years.size,
+                                 capped_where=lambda t: f"year {inputs.years[t]}",
+                                 cell_label=lambda i: f"region {inputs.codes[i[0]]} {SEXES[i[1]]} age {i[2]}")
+    return {key: arrays[key] for key in ccmpp.DETAIL}
 
 
 def project(scenario: Scenario | str) -> Projection:
@@ -291,32 +288,14 @@ def project(scenario: Scenario | str) -> Projection:
 
 def _long(cube: np.ndarray, name: str, codes: list[str], years: np.ndarray, value: str) -> pd.DataFrame:
     """(year, region, sex, age) array -> [scenario, region, year, sex, age, value], sorted."""
-    ordered = np.transpose(cube, (1, 0, 2, 3))  # region, year, sex, age
-    n_regions, n_years = ordered.shape[:2]
-    return pd.DataFrame({
-        "scenario": _constant_category(name, ordered.size),
-        "region": np.repeat(np.array(codes, dtype=object), n_years * 2 * N_AGES),
-        "year": np.tile(np.repeat(years.astype(int), 2 * N_AGES), n_regions),
-        "sex": np.tile(np.repeat(np.array(SEXES, dtype=object), N_AGES), n_regions * n_years),
-        "age": np.tile(np.arange(N_AGES), n_regions * n_years * 2),
-        value: ordered.reshape(-1),
-    })
-
-
-def _constant_category(name: str, size: int) -> pd.Categorical:
-    return pd.Categorical.from_codes(np.zeros(size, dtype=np.int8), categories=[name])
+    axes = {"region": codes, "year": years.astype(int), "sex": SEXES, "age": AGES}
+    return to_frame(axes, {value: np.transpose(cube, (1, 0, 2, 3))}, scenario=name)
 
 
 def _long_births(cube: np.ndarray, name: str, codes: list[str], years: np.ndarray) -> pd.DataFrame:
-    ordered = np.transpose(cube, (1, 0, 2))  # region, year, sex
-    n_regions, n_years = ordered.shape[:2]
-    return pd.DataFrame({
-        "scenario": _constant_category(name, ordered.size),
-        "region": np.repeat(np.array(codes, dtype=object), n_years * 2),
-        "year": np.tile(np.repeat(years.astype(int), 2), n_regions),
-        "sex": np.tile(np.array(SEXES, dtype=object), n_regions * n_years),
-        "births": ordered.reshape(-1),
-    })
+    """(year, region, sex) array -> [scenario, region, year, sex, births], sorted."""
+    axes = {"region": codes, "year": years.astype(int), "sex": SEXES}
+    return to_frame(axes, {"births": np.transpose(cube, (1, 0, 2))}, scenario=name)
 
 
 def _assumptions(inputs: Inputs, name: str, root: str) -> pd.DataFrame:

@@ -16,12 +16,12 @@ al. (2011), Demography 48:815-839; Lee & Tuljapurkar (1994), JASA 89:1175-1189.
 """
 from __future__ import annotations
 
-import functools
 import warnings
 
 import numpy as np
 import pandas as pd
 
+from ..base.caching import read_only_cache
 from ..base.hierarchy import area_code
 from ..base.resources import read_bundled
 
@@ -37,7 +37,7 @@ def _fit_arima(series: np.ndarray, order: tuple[int, int, int], trend: str):
         return ARIMA(series, order=order, trend=trend).fit()
 
 
-@functools.lru_cache(maxsize=1)
+@read_only_cache(maxsize=1)
 def fit_fertility() -> dict[str, float]:
     """ARIMA(1,1,0) on China's log TFR 1991-2023: ``ar`` (phi), ``sd`` (innovation), AIC, Ljung-Box p."""
     from statsmodels.stats.diagnostic import acorr_ljungbox
@@ -52,7 +52,7 @@ def fit_fertility() -> dict[str, float]:
             "n": int(series.size)}
 
 
-@functools.lru_cache(maxsize=1)
+@read_only_cache(maxsize=1)
 def fit_mortality() -> dict[str, float]:
     """Random walk with drift on China's both-sex e0 1990-2019: ``drift``, ``sd`` [years per year]."""
     from statsmodels.stats.diagnostic import acorr_ljungbox

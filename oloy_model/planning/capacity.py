@@ -21,12 +21,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..base.dimensions import SERVICES
 from ..base.errors import OloyInputError
 from ..base.user_tables import check_codes, check_unique, fail_rows, read_user_csv, to_number
 
 LEDGER_COLUMNS = ["id", "region", "service", "type", "year", "places", "cost_10k_yuan", "status", "source", "quality"]
 REQUIRED_COLUMNS = ["id", "region", "service", "type", "year", "places", "status"]
-SERVICES = ("elderly_beds", "nursing_beds", "childcare_places")
 STATUSES = ("existing", "planned", "closure")
 PLAN_YEARS = tuple(range(2021, 2026))
 # Largest number of places one ledger row may hold: about 8.5 times Dali's whole 2020 stock of

@@ -30,7 +30,6 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-SERVICES = ("elderly_beds", "nursing_beds", "childcare_places")
 BASES = ("norm", "uptake")
 DEMAND_COLUMNS = ["scenario", "region", "year", "service", "basis", "demand"]
 

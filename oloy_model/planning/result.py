@@ -5,22 +5,19 @@ The orchestrator of the demand-and-capacity side; wires :mod:`demand`, :mod:`cap
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from . import capacity as cap
-from . import demand as dem
-from . import gaps as gp
-from ..demography.population import base_population, region_codes
-from ..demography.projection import Projection, project
-from ..base.resources import read_bundled
-from ..base.scenario import Scenario, load_scenario
-from ..demography.assumptions import Demand, resolve
+from ..base.caching import read_only_cache
 from ..base.errors import OloyInputError
-from ..base.hierarchy import area_code
+from ..base.resources import read_bundled
+from ..base.scenario import load_scenario, Scenario
+from ..demography.assumptions import Demand, resolve
+from ..demography.population import base_population, region_codes
+from ..demography.projection import project, Projection
+from . import capacity as cap, demand as dem, gaps as gp
 
 
 @dataclass(frozen=True)
@@ -59,7 +56,7 @@ class Result:
         return self.projection.scenario
 
 
-@functools.lru_cache(maxsize=2)
+@read_only_cache(maxsize=2)
 def plan_figures() -> dict[str, float]:
     """The plan's figures (``data/plan/plan_figures.csv``) as item -> value."""
     table = read_bundled("plan/plan_figures.csv")

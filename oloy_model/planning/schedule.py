@@ -25,13 +25,14 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from ..base.dimensions import SERVICES
 from ..base.errors import DemographicWarning, OloyInputError
 from ..base.hierarchy import area_code, with_parent_totals
-from .result import plan_figures, Result, run
-from .demand import BASES
+from ..base.tidy import to_frame
 from ..demography.assumptions import PlanSettings, resolve
+from .demand import BASES
+from .result import plan_figures, Result, run
 
-SERVICES = ("elderly_beds", "nursing_beds", "childcare_places")
 BLOCKS = ("a", "b", "x", "c", "y")  # whole-number variables per county, T each
 MIP_GAP = 1e-6  # relative optimality gap HiGHS must prove
 NODE_LIMIT = 500  # branch-and-bound nodes before the best schedule found is taken (a warning says so)
@@ -406,15 +407,9 @@ def _schedule_frame(name: str, codes: list[str], years: np.ndarray, arrays: dict
     opened = np.stack([arrays["new_beds"], arrays["new_nursing"], arrays["new_places"]], axis=1)
     converted = np.stack([arrays["childcare_conversion"], arrays["nursing_conversion"],
                           -levers.places_per_bed * arrays["childcare_conversion"]], axis=1)
-    shape = demand.shape
-    frame = pd.DataFrame({
-        "scenario": name,
-        "region": np.repeat(np.array(codes, dtype=object), shape[1] * shape[2]),
-        "service": np.tile(np.repeat(np.array(SERVICES, dtype=object), shape[2]), shape[0]),
-        "year": np.tile(years, shape[0] * shape[1]).astype(int),
-        "open": opened.reshape(-1), "convert": converted.reshape(-1) + 0.0,
-        "capacity": arrays["capacity"].reshape(-1), "demand": demand.reshape(-1),
-    })
+    frame = to_frame({"region": codes, "service": SERVICES, "year": np.asarray(years).astype(int)},
+                     {"open": opened, "convert": converted + 0.0, "capacity": arrays["capacity"], "demand": demand})
+    frame.insert(0, "scenario", name)
     frame["gap"] = frame["demand"] - frame["capacity"]
     frame["cost_10k_yuan"] = arrays["cost"].reshape(-1)
     return frame.assign(basis=basis, rule=rule)

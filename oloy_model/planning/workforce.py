@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..demography.assumptions import resolve
 from ..base.hierarchy import area_code, with_parent_totals
-from .result import plan_figures, uptake_parameters
+from ..demography.assumptions import resolve
 from .capacity import capacity_by_year
+from .result import plan_figures, uptake_parameters
 
 
 

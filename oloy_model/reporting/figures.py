@@ -13,14 +13,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from . import plotting as pl
-from ..demography.assumptions import resolve
 from ..base.hierarchy import area_code
+from ..demography.assumptions import resolve
 from ..demography.population import regions
 from ..planning.result import Result
+from . import plotting as pl
+from .render import build, render_all, share
 from .style import figure_style
 from .summary import band_totals
-from .render import build, render_all, share
 
 SERVICE_LABELS = {"elderly_beds": "养老床位 Elderly-care beds", "nursing_beds": "护理型床位 Nursing-type beds",
                   "childcare_places": "托位 Childcare places (under 3)"}

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..base.version import __version__
 from ..base.atomic import write_folder_atomically
 from ..base.resources import data_checksum
+from ..base.version import __version__
 
 FIXED_TIME = _dt.datetime(2020, 11, 1, 0, 0, 0)
 CSV_FLOAT = "%.6f"

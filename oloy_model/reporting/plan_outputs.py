@@ -19,19 +19,20 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..base.atomic import write_folder_atomically
+from ..base.hierarchy import area_code
+from ..base.resources import data_checksum
+from ..base.scenario import load_scenario
 from ..base.version import __version__
 from ..demography.assumptions import resolve
-from .figures import SERVICE_LABELS, county_names
-from ..base.hierarchy import area_code
-from .output import write_csv, write_folder_atomically, write_manifest, write_xlsx
-from ..base.resources import data_checksum
-from ..planning.schedule import Plan, plan_additions, previous_plan_check
-from .style import colour, figure_style, save_figure
-from ..planning.workforce import home_care_table, workforce_comparison, workforce_table
 from ..planning.result import Result, run
-from .report import _image_html, _table_html, _table_md, CSS, embedded_font_css
-from ..base.scenario import load_scenario
+from ..planning.schedule import Plan, plan_additions, previous_plan_check
+from ..planning.workforce import home_care_table, workforce_comparison, workforce_table
 from ..uncertainty.ensemble import simulate
+from .figures import county_names, SERVICE_LABELS
+from .output import write_csv, write_manifest, write_xlsx
+from .report import _image_html, _table_html, _table_md, CSS, embedded_font_css
+from .style import colour, figure_style, save_figure
 
 PREFECTURE = area_code()
 STAFF_LABELS = {"care_staff": "养老护理员 Elderly-care staff", "social_workers": "社会工作者 Social workers",

@@ -11,7 +11,7 @@ from matplotlib import colors
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
-from .style import SEX_COLOURS, colour
+from .style import colour, SEX_COLOURS
 
 SEX_LABELS = {"female": "女 female", "male": "男 male"}
 

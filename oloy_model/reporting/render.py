@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
-from ..base.version import __version__
 from ..base.resources import data_checksum
 from ..base.safe_names import child
+from ..base.version import __version__
 from .style import save_figure
 
 Job = tuple  # (folder, name, recipe, source, arguments)

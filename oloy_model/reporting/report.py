@@ -16,18 +16,27 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..base.version import __version__
-from ..demography.assumptions import resolve
 from ..base.citations import cited_source_ids, source_ids
-from .figures import SERVICE_LABELS, county_names
 from ..base.hierarchy import area_code
 from ..base.resources import data_checksum, read_bundled
-from ..planning.result import Result
+from ..base.version import __version__
 from ..demography import local_estimates as estimates
-from ..review.official import change_paragraph, change_table, comparison_table, unanchored
-from .style import cjk_font_path
-from .digest import BASES, BASIS_READING, county_digest, reference_result, region_names, scenario_comparison, SERVICES, summary_sentences
+from ..demography.assumptions import resolve
+from ..planning.result import Result
 from ..review.backtest import backtest
+from ..review.official import change_paragraph, change_table, comparison_table, unanchored
+from .digest import (
+    BASES,
+    BASIS_READING,
+    county_digest,
+    reference_result,
+    region_names,
+    scenario_comparison,
+    SERVICES,
+    summary_sentences,
+)
+from .figures import county_names, SERVICE_LABELS
+from .style import cjk_font_path
 
 HEADLINE_YEARS = (2025, 2030, 2035)
 CSS = """body{font-family:"Noto Sans CJK SC","Noto Sans SC","Microsoft YaHei",sans-serif;margin:2em;max-width:1200px;color:#222}

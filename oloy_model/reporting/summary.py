@@ -3,17 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..base.dimensions import AGE_BANDS
 from ..base.hierarchy import with_parent_totals
-
-AGE_BANDS = {
-    "population": (0, 100),
-    "age_0_2": (0, 2),
-    "age_0_14": (0, 14),
-    "age_15_59": (15, 59),
-    "age_60plus": (60, 100),
-    "age_65plus": (65, 100),
-    "age_80plus": (80, 100),
-}
 
 
 def band_totals(population: pd.DataFrame, bands: dict[str, tuple[int, int]] = AGE_BANDS) -> pd.DataFrame:

@@ -18,23 +18,24 @@ Stated assumptions (none uses the 2020 census):
 """
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from ..demography import ccmpp, local_estimates as estimates, fertility, mortality
-from . import measures as ev
-from ..base.hierarchy import area_code
-from ..demography.population import base_population, census_age_groups
-from ..base.resources import read_bundled
-from ..demography.migration import at_risk
+from ..base.caching import read_only_cache
+from ..base.dimensions import AGE_BANDS, band_label
 from ..base.errors import OloyInputError
+from ..base.hierarchy import area_code
+from ..base.resources import read_bundled
+from ..demography import ccmpp, fertility, local_estimates as estimates, mortality
+from ..demography.migration import at_risk
+from ..demography.population import base_population, census_age_groups
+from . import measures as ev
 
 BASE, TARGET = 2010, 2020
 RULES = ("none", "observed")
-BANDS = {"total": (0, 100), "0-14": (0, 14), "15-59": (15, 59), "60+": (60, 100), "65+": (65, 100)}
+#: Age bands compared, by their short labels ("total", "0-14", "60+"; :mod:`oloy_model.base.dimensions`).
+BANDS = {band_label(band): AGE_BANDS[band] for band in ("population", "age_0_14", "age_15_59", "age_60plus", "age_65plus")}
 
 
 def _crude_death_rate() -> float:
@@ -44,7 +45,7 @@ def _crude_death_rate() -> float:
     return float(row["value"].iloc[0]) / 1000.0
 
 
-@functools.lru_cache(maxsize=1)
+@read_only_cache(maxsize=1)
 def e0_2010() -> tuple[float, float]:
     """Dali female and male e0 in 2010 matching the census-year crude death rate."""
     _, base = estimates.population_cube(base_population(BASE))
@@ -79,12 +80,10 @@ def project_2010_to_2020(rule: str = "none") -> tuple[list[str], np.ndarray]:
     schedule = fertility.age_schedule(BASE)
     srb = estimates.census_srb(BASE)
     rates = estimates.migration_estimates()["rates"] if rule == "observed" else np.zeros_like(population)
-
-    for t in range(years.size):
-        migrants = rates * at_risk(population)
-        population = ccmpp.step(population, survival[t], fertility.asfr(tfr[t], schedule), srb, migrants,
-                                detail=False)["population"]
-    return codes, population
+    asfr = np.stack([fertility.asfr(tfr[t], schedule) for t in range(years.size)])
+    projected = ccmpp.project_steps(population, survival, asfr, srb, lambda t, start: rates * at_risk(start),
+                                    record=())
+    return codes, projected["final"]
 
 
 def backtest(rules: tuple[str, ...] = RULES) -> dict[str, pd.DataFrame]:

@@ -8,10 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..demography.anchoring import tolerance_pct
-from ..demography.assumptions import resolve
 from ..base.hierarchy import area_code
 from ..base.observations import bundled_observations, combine, load_observations, model_values, not_comparable_reason
+from ..demography.anchoring import tolerance_pct
+from ..demography.assumptions import resolve
 from ..planning.result import Result, run
 
 CHANGE_YEARS = (2023, 2025, 2030, 2035)

@@ -43,7 +43,6 @@ order matters a little (interactions go to the later component); it is fixed and
 from __future__ import annotations
 
 import dataclasses
-import functools
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,20 +50,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..demography import local_estimates as estimates, fertility
-from . import measures as ev
+from ..base.caching import read_only_cache
+from ..base.errors import DemographicWarning, OloyInputError
+from ..base.hierarchy import area_code
+from ..base.observations import ArrayMatcher, comparable, model_values, not_comparable_reason
+from ..base.scenario import load_scenario, Scenario
+from ..base.schema import SCHEMA
+from ..demography import fertility, local_estimates as estimates
 from ..demography.anchoring import bounded_fit, county_multipliers, group_bounds, migration_groups, warnings_once
 from ..demography.assumptions import resolve
 from ..demography.ccmpp import survival_from_mx
-from ..base.errors import DemographicWarning, OloyInputError
-from ..base.hierarchy import area_code
 from ..demography.migration import at_risk
-from ..base.observations import ArrayMatcher, comparable, model_values, not_comparable_reason
-from ..demography.projection import Inputs, Projection, build_inputs, run_kernel, scaled_migration, tfr_paths
-from ..planning.result import Result, run
-from ..base.scenario import Scenario, load_scenario
-from ..base.schema import SCHEMA
+from ..demography.projection import build_inputs, Inputs, Projection, run_kernel, scaled_migration, tfr_paths
 from ..planning.capacity import LEDGER_COLUMNS
+from ..planning.result import Result, run
+from . import measures as ev
 
 SCALES = {"fertility": 0.2, "mortality": 2.0, "migration": 0.5}
 
@@ -196,13 +196,13 @@ class _FastModel:
         self.exposure = self.inputs.base[:, 0, :] @ self.schedule
         self.county_scale = np.array([self.a.migration.county_scale.get(c, 1.0) for c in self.inputs.codes])
 
-    @functools.lru_cache(maxsize=8)  # the finite-difference Jacobian repeats f and d across columns
+    @read_only_cache(maxsize=8)  # the finite-difference Jacobian repeats f and d across columns
     def _fertility(self, f: float) -> tuple[np.ndarray, np.ndarray]:
         fert = dataclasses.replace(self.a.fertility, level_ratio=self.ratio0 * f)
         tfr = tfr_paths(self.inputs.years, self.inputs.codes, fert, exposure=self.exposure)
         return tfr, fertility.asfr(tfr, self.schedule)
 
-    @functools.lru_cache(maxsize=8)
+    @read_only_cache(maxsize=8)
     def _survival(self, d: float) -> np.ndarray:
         m, base_year = self.a.mortality, self.a.projection.base_year
         mx = estimates.mortality_rates(self.inputs.years, e0_base=m.e0_base + d,

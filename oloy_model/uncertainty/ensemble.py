@@ -20,18 +20,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..demography import ccmpp, mortality, variability
-from . import stochastic
-from ..demography.assumptions import resolve
+from ..base.dimensions import AGES, band_mask, SERVICES, SEXES
 from ..base.errors import OloyInputError
 from ..base.hierarchy import area_code
+from ..base.scenario import load_scenario, Scenario
+from ..base.tidy import to_frame
+from ..demography import ccmpp, mortality, variability
+from ..demography.assumptions import resolve
 from ..demography.lifetable import life_table
 from ..demography.migration import at_risk
-from ..demography.population import SEXES
-from ..demography.projection import Inputs, build_inputs
+from ..demography.projection import build_inputs, Inputs
+from ..planning.demand import BASES, norm_from_totals, ratio_path, uptake_from_totals
 from ..planning.result import Result, run, uptake_parameters
-from ..planning.demand import BASES, SERVICES, norm_from_totals, ratio_path, uptake_from_totals
-from ..base.scenario import Scenario, load_scenario
+from . import stochastic
 
 STAT_NAMES = ("population", "age_0_2", "age_60plus", "age_80plus", "care_need", "enrolled", "births")
 QUANTITIES = ("population", "age_0_2", "age_60plus", "age_80plus", "births")
@@ -184,11 +185,8 @@ def _join(blocks: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
 
 def _frame(regions: list[str], years: np.ndarray, columns: dict[str, np.ndarray]) -> pd.DataFrame:
     """(years, regions) arrays -> long frame [region, year, ...] sorted by region then year."""
-    frame = pd.DataFrame({"region": np.repeat(np.array(regions, dtype=object), years.size),
-                          "year": np.tile(years.astype(int), len(regions))})
-    for name, values in columns.items():
-        frame[name] = np.asarray(values).T.reshape(-1)
-    return frame[["region", "year", *columns]]
+    return to_frame({"region": regions, "year": years.astype(int)},
+                    {name: np.asarray(values).T for name, values in columns.items()})
 
 
 def resolved_parameters(scenario: Scenario) -> dict:
@@ -364,24 +362,28 @@ class _Projector:
         tfr = inputs.tfr[None, :, :] * np.exp(noise["tfr"][:, :, None] + np.swapaxes(noise["county_tfr"], 1, 2))
         migration_multiplier = np.exp(noise["migration_level"] + noise["migration_annual"])  # (n, R, T)
         population = np.broadcast_to(inputs.base, (tfr.shape[0],) + inputs.base.shape).copy()
-        stats[:, 0, :n_regions, :-1] = _band_sums(population, self.weights)
-        stats[:, 0, :n_regions, -1] = 0.0  # births of the base year are not projected
-        if cells is not None:
-            cells[:, 0] = population
-        for t in range(inputs.years.size):
+
+        def migrants(t: int, start: np.ndarray) -> np.ndarray:
             multiplier = migration_multiplier[:, :, t][:, :, None, None]
-            migrants = (inputs.migration_rates[t] * multiplier) * at_risk(population)
-            if self.uses_counts:
-                migrants = inputs.migration_counts[t] * multiplier + migrants
-            surv = inputs.survival[t] if self.grid is None else self.grid.step(noise["e0"], t)[:, None]
-            out = ccmpp.step(population, surv, _asfr(inputs, tfr, self.schedule, t), inputs.srb[t], migrants,
-                             migration_timing=self.timing, detail=False)
-            population = out["population"]
-            stats[:, t + 1, :n_regions, :-1] = _band_sums(population, self.weights)
-            stats[:, t + 1, :n_regions, -1] = out["births"].sum(axis=-1)
-            if cells is not None:
-                cells[:, t + 1] = population
+            flow = (inputs.migration_rates[t] * multiplier) * at_risk(start)
+            return inputs.migration_counts[t] * multiplier + flow if self.uses_counts else flow
+
+        def survival(t: int) -> np.ndarray:
+            return inputs.survival[t] if self.grid is None else self.grid.step(noise["e0"], t)[:, None]
+
+        # The kernel writes the totals (and cells) straight into this chunk's rows (step axis first).
+        out = {"totals": np.moveaxis(stats[:, :, :n_regions, :-1], 1, 0)}
+        if cells is not None:
+            out["population"] = np.moveaxis(cells, 1, 0)
+        arrays = ccmpp.project_steps(population, survival, lambda t: _asfr(inputs, tfr, self.schedule, t), inputs.srb,
+                                     migrants, migration_timing=self.timing, out=out, totals=self._band_sums,
+                                     record=("totals", "births") + (("population",) if cells is not None else ()))
+        stats[:, 0, :n_regions, -1] = 0.0  # births of the base year are not projected
+        stats[:, 1:, :n_regions, -1] = np.moveaxis(arrays["births"].sum(axis=-1), 0, 1)
         stats[:, :, n_regions] = stats[:, :, :n_regions].sum(axis=2)
+
+    def _band_sums(self, population: np.ndarray) -> np.ndarray:
+        return _band_sums(population, self.weights)
 
 
 def _asfr(inputs: Inputs, tfr: np.ndarray, schedule: np.ndarray | None, t: int) -> np.ndarray:
@@ -395,9 +397,8 @@ def _asfr(inputs: Inputs, tfr: np.ndarray, schedule: np.ndarray | None, t: int) 
 
 def _weights(uptake: dict) -> np.ndarray:
     """(2*101, 6) weights turning a (sex, age) population into the stat sums."""
-    ages = np.arange(101)
-    columns = [np.ones(101), (ages <= 2) * 1.0, (ages >= 60) * 1.0, (ages >= 80) * 1.0, uptake["care_need"],
-               np.where(ages <= 2, uptake["enrolment"][np.minimum(ages, 2)], 0.0)]
+    columns = [band_mask(name) for name in STAT_NAMES[:4]] + [
+        uptake["care_need"], np.where(band_mask("age_0_2") > 0, uptake["enrolment"][np.minimum(AGES, 2)], 0.0)]
     single = np.stack(columns, axis=1)
     return np.concatenate([single, single], axis=0)
 

@@ -36,6 +36,7 @@ Demography 48:815-839 (AR(1) fluctuations around a trend); Lee & Tuljapurkar (19
 """
 from __future__ import annotations
 
+import warnings
 import numpy as np
 
 NOISE_BLOCK = 1000  # draws per random block; changing it changes every draw's numbers

@@ -208,3 +208,34 @@ def test_shape_errors_are_clear():
         ccmpp.project_arrays(base, mx, asfr[:, :50], srb, migration)
     with pytest.raises(om.OloyInputError, match="migration_timing"):
         ccmpp.project_arrays(base, mx, asfr, srb, migration, migration_timing="later")
+
+
+def test_project_steps_batch_equals_each_region_alone():
+    """The one loop: a (draws x regions) batch with per-step callables gives, bit for bit, what
+    project_arrays gives for each region alone; totals and preallocated outputs match."""
+    rng = np.random.default_rng(16)
+    base, mx, asfr, srb, migration = _random_inputs(rng, n_years=5, regions=(2, 3))
+    survival = ccmpp.survival_from_mx(mx)
+    out = {"totals": np.zeros((6, 2, 3, 1))}
+    batch = ccmpp.project_steps(base, lambda t: survival[t], lambda t: asfr[t], srb,
+                                lambda t, start: migration[t], steps=5, out=out, totals=lambda p: p.sum(axis=(-2, -1))[..., None],
+                                record=ccmpp.DETAIL + ("totals",))
+    assert batch["totals"] is out["totals"]
+    np.testing.assert_array_equal(batch["totals"][..., 0], batch["population"].sum(axis=(-2, -1)))
+    np.testing.assert_array_equal(batch["final"], batch["population"][-1])
+    for d in range(2):
+        for r in range(3):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", om.DemographicWarning)
+                alone = ccmpp.project_arrays(base[d, r], mx, asfr, srb, migration[:, d, r])
+            for key, value in alone.items():
+                np.testing.assert_array_equal(batch[key][:, d, r], value)
+    short = ccmpp.project_steps(base, survival, asfr, srb, migration, record=())
+    np.testing.assert_array_equal(short["final"], batch["final"])
+    assert set(short) == {"final"}
+
+
+def test_project_steps_needs_a_step_count():
+    base = np.ones((2, N))
+    with pytest.raises(om.OloyInputError, match="steps="):
+        ccmpp.project_steps(base, lambda t: np.ones((2, N)), lambda t: np.zeros(N), 1.05, lambda t, p: 0.0 * p)
