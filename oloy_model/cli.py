@@ -13,7 +13,7 @@ from .errors import DemographicWarning, OloyInputError
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from .hierarchy import area_code
+    from .hierarchy import area_code, area_level, area_names
     from .population import base_population, regions
 
     pop = base_population(year=args.year, method=args.method, open_age_method=args.open_age_method)
@@ -23,7 +23,7 @@ def _summary(args: argparse.Namespace) -> int:
     wide["total"] = wide.sum(axis=1)
     wide["share_60plus_%"] = 100 * wide["60+"] / wide["total"]
     wide.index = [f"{code} {names[code]}" for code in wide.index]
-    total = f"{area_code()} Dali prefecture"
+    total = f"{area_code()} {area_names()[3]} {area_level()}"
     wide.loc[total] = wide.sum(numeric_only=True)
     wide.loc[total, "share_60plus_%"] = 100 * wide.loc[total, "60+"] / wide.loc[total, "total"]
     print(f"oloy_model {__version__}: base population {args.year}-11-01 "

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .hierarchy import area_code
+from .hierarchy import area_code, area_level, area_names
 from .population import regions
 from .result import Result
 
@@ -32,8 +32,9 @@ def region_names() -> pd.DataFrame:
     """``[region, region_name_zh, region_name_en]`` for the counties and the area total (the prefecture)."""
     table = regions()[["region", "name_zh", "name_en"]].rename(
         columns={"name_zh": "region_name_zh", "name_en": "region_name_en"})
-    prefecture = pd.DataFrame({"region": [PREFECTURE], "region_name_zh": ["大理州"],
-                               "region_name_en": ["Dali prefecture"]})
+    short_zh, short_en = area_names()[2:]
+    prefecture = pd.DataFrame({"region": [PREFECTURE], "region_name_zh": [short_zh],
+                               "region_name_en": [f"{short_en} {area_level()}"]})
     return pd.concat([table, prefecture], ignore_index=True)
 
 

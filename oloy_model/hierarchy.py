@@ -20,6 +20,7 @@ from .resources import read_bundled
 
 LEAVES_FILE = "census7/regions.csv"
 LEVELS_FILE = "census7/population_by_age_group.csv"
+NAMES_FILE = "census7/areas.csv"
 
 
 def parent_code(code: str) -> str:
@@ -71,6 +72,28 @@ def hierarchy() -> pd.DataFrame:
 def area_code() -> str:
     """The division code of the whole modelled area (the root of the hierarchy: the prefecture)."""
     return _hierarchy()[0][0]
+
+
+@functools.lru_cache(maxsize=1)
+def area_names() -> tuple[str, str, str, str]:
+    """Names of the modelled area (the hierarchy's root): ``(name_zh, name_en, short_zh, short_en)``.
+
+    From ``data/census7/areas.csv`` [source: nbs_division_codes], e.g. ('大理白族自治州', 'Dali
+    Bai Autonomous Prefecture', '大理州', 'Dali') for the bundled data; titles and labels take
+    the area's name from here instead of writing it in the code.
+    """
+    table = read_bundled(NAMES_FILE).astype({"region": str}).set_index("region")
+    code = area_code()
+    if code not in table.index:
+        raise OloyInputError(f"{NAMES_FILE}: column 'region' lacks {code!r}; expected a row naming the modelled area "
+                             "(name_zh, name_en, short_zh, short_en)")
+    row = table.loc[code]
+    return str(row["name_zh"]), str(row["name_en"]), str(row["short_zh"]), str(row["short_en"])
+
+
+def area_level() -> str:
+    """The census level of the modelled area ('prefecture' for the bundled data)."""
+    return _hierarchy()[0][2]
 
 
 def _ancestors() -> dict[str, list[str]]:

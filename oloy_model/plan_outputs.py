@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from . import __version__
-from .figures import SERVICE_LABELS, county_names
+from .figures import AREA_EN, AREA_ZH, SERVICE_LABELS, county_names
 from .hierarchy import area_code
 from .output import write_csv, write_folder_atomically, write_manifest, write_xlsx
 from .resources import data_checksum
@@ -229,10 +229,11 @@ def write_report(sections: Sequence[list], folder: Path) -> tuple[Path, Path]:
     """``plan_report.md`` and a self-contained ``plan_report.html`` from :func:`report_section` items."""
     from .report import CSS, _image_html, _table_html, _table_md, embedded_font_css
 
-    md = ["# 大理州“一老一小”下一期规划 Dali \"One Old, One Young\": the next plan", "",
+    zh, en = html.escape(AREA_ZH), html.escape(AREA_EN)
+    md = [f"# {AREA_ZH}“一老一小”下一期规划 {AREA_EN} \"One Old, One Young\": the next plan", "",
           f"oloy_model {__version__}; bundled data checksum {data_checksum()}.", ""]
-    page = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>Dali next plan</title><style>{CSS}"
-            "</style></head><body>", "<h1>大理州“一老一小”下一期规划<br>Dali &ldquo;One Old, One Young&rdquo;: the next plan</h1>"]
+    page = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>{en} next plan</title><style>{CSS}"
+            "</style></head><body>", f"<h1>{zh}“一老一小”下一期规划<br>{en} &ldquo;One Old, One Young&rdquo;: the next plan</h1>"]
     for section in sections:
         for kind, caption, content in section:
             if kind == "heading":

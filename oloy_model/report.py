@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import __version__
 from .citations import cited_source_ids, source_ids
-from .figures import SERVICE_LABELS, county_names
+from .figures import AREA_EN, AREA_ZH, SERVICE_LABELS, county_names
 from .hierarchy import area_code
 from .resources import data_checksum, read_bundled
 from .result import Result
@@ -486,10 +486,11 @@ def build_report(results: Sequence[Result], figure_index: pd.DataFrame, figure_f
     the figures across scenarios, then the appendix (provenance, estimates, backtest, the
     plan's inconsistencies, sources).
     """
-    title = "大理州“一老一小”供需缺口预测 Dali \"One Old, One Young\" capacity-and-gap review"
-    html_parts = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>大理州一老一小 Dali One Old One "
+    zh, en = html.escape(AREA_ZH), html.escape(AREA_EN)
+    title = f"{AREA_ZH}“一老一小”供需缺口预测 {AREA_EN} \"One Old, One Young\" capacity-and-gap review"
+    html_parts = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>{zh}一老一小 {en} One Old One "
                   f"Young — review report</title><style>{CSS}\n{NAV_CSS}</style></head><body>",
-                  "<h1>大理州“一老一小”供需缺口预测<br>Dali &ldquo;One Old, One Young&rdquo; capacity-and-gap review</h1>"]
+                  f"<h1>{zh}“一老一小”供需缺口预测<br>{en} &ldquo;One Old, One Young&rdquo; capacity-and-gap review</h1>"]
     md = [f"# {title}", ""]
     for part_html, part_md in (summary_parts(results, ensembles), official_parts(results)):
         html_parts += part_html
