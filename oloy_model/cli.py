@@ -44,12 +44,17 @@ def _verify(args: argparse.Namespace) -> int:
 
 def check_draw_arguments(args: argparse.Namespace, names) -> None:
     """``--draws`` and ``--seed``, checked before any computation: a bad count or seed must not
-    cost a deterministic run first. The most draws depends on each scenario's horizon."""
+    cost a deterministic run first. The most draws depends on each scenario's horizon. A seed
+    without draws is an error (it would be ignored); the seed defaults to 1."""
     from .ensemble import check_draws, check_seed
     from .scenario import load_scenario
 
     if args.draws < 0:
         raise OloyInputError(f"--draws {args.draws}; expected a whole number >= 0 (0 = deterministic only)")
+    if args.seed is not None and not args.draws:  # the seed drives the draws only: say so, never ignore it
+        raise OloyInputError(f"--seed {args.seed} without --draws: the seed only chooses the stochastic draws; add "
+                             "--draws N (e.g. --draws 1000) or leave out --seed (a deterministic run has no seed)")
+    args.seed = 1 if args.seed is None else args.seed
     check_seed(args.seed, label="--seed ")
     if args.draws:
         check_draws(args.draws, label="--draws ")
@@ -172,8 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--draws", type=int, default=0,
                      help="stochastic draws per scenario (0 = deterministic only; at most 100,000, which keeps "
                           "the peak memory under 3 GiB)")
-    run.add_argument("--seed", type=int, default=1,
-                     help="random seed of the draws, a whole number >= 0 (same seed, same bytes)")
+    run.add_argument("--seed", type=int, default=None,
+                     help="random seed of the draws (with --draws), a whole number >= 0; default 1 (same seed, "
+                          "same bytes)")
     run.add_argument("--observations", default="", help="CSV of newer official figures (observations layout, with "
                      "basis): added to the bundled ones, re-anchors anchored scenarios, shown beside the model")
     run.set_defaults(handler=_run)
@@ -183,7 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--force", action="store_true", help="replace an existing output folder")
     plan.add_argument("--no-figures", action="store_true", help="skip the figures and the report")
     plan.add_argument("--draws", type=int, default=0, help="stochastic draws: cover the demand quantile at plan.risk")
-    plan.add_argument("--seed", type=int, default=1, help="random seed of the draws, a whole number >= 0")
+    plan.add_argument("--seed", type=int, default=None,
+                      help="random seed of the draws (with --draws), a whole number >= 0; default 1")
     plan.set_defaults(handler=_plan)
     validate = commands.add_parser("validate", help="check scenario files; exit 0 when all are valid, else 2")
     validate.add_argument("scenarios", nargs="+", help="bundled names or TOML paths")

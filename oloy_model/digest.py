@@ -124,9 +124,19 @@ def _places(value: float) -> str:
     return f"{abs(value):,.0f}"
 
 
+def no_negative_zero(text: str) -> str:
+    """``text`` (a formatted number) without the sign of a value that rounds to zero: '-0' -> '0'."""
+    return text[1:] if text[:1] in "-+" and not text.strip("-+0.,") else text
+
+
+def whole(value: float) -> str:
+    """A number rounded to a whole, with thousands separators; never '-0'."""
+    return no_negative_zero(f"{value:,.0f}")
+
+
 def _signed(value: float) -> str:
-    """A gap with its sign (+ = shortfall)."""
-    return f"{value:+,.0f}"
+    """A gap with its sign (+ = shortfall); 0 without a sign."""
+    return no_negative_zero(f"{value:+,.0f}")
 
 
 def _state(value: float, language: str) -> str:
@@ -157,8 +167,8 @@ def _basis_clause(row: pd.Series, n_short: int, n_scenarios: int) -> tuple[str, 
           f"first year short {first} (gap {size})" if pd.notna(first) else "not short by 2050",
           f"{n_short} counties short in 2030"]
     if row["cost_to_close_2030_10k_yuan"] > 0:
-        zh.append(f"补齐2030年缺口需{row['cost_to_close_2030_10k_yuan']:,.0f}万元")
-        en.append(f"closing the 2030 gap costs {row['cost_to_close_2030_10k_yuan']:,.0f} (10k yuan)")
+        zh.append(f"补齐2030年缺口需{whole(row['cost_to_close_2030_10k_yuan'])}万元")
+        en.append(f"closing the 2030 gap costs {whole(row['cost_to_close_2030_10k_yuan'])} (10k yuan)")
     if n_scenarios > 1:
         low, high = _signed(row["gap_2030_lowest"]), _signed(row["gap_2030_highest"])
         zh.append(f"{n_scenarios}个情景2030年缺口{low}至{high}")

@@ -24,7 +24,7 @@ SERVICE_LABELS = {"elderly_beds": "养老床位 Elderly-care beds", "nursing_bed
                   "childcare_places": "托位 Childcare places (under 3)"}
 BASIS_LABELS = {"norm": "规划标准 plan norm", "uptake": "实际利用 observed uptake"}
 PREFECTURE = area_code()
-AREA_ZH, AREA_EN = area_names()[2:]  # short names of the modelled area (大理州, Dali), from the data
+AREA_ZH, AREA_EN = area_names()[2:]  # the short names of the modelled area, from the data
 
 
 def county_names(language: str = "zh") -> dict[str, str]:
