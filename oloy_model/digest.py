@@ -8,6 +8,7 @@ scenario is named ``baseline``) and the range over every scenario of the run.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -29,7 +30,15 @@ DIGEST_COLUMNS = ["region", "region_name_zh", "region_name_en", "service", "basi
 
 
 def region_names() -> pd.DataFrame:
-    """``[region, region_name_zh, region_name_en]`` for the counties and the area total (the prefecture)."""
+    """``[region, region_name_zh, region_name_en]`` for the counties and the area total (the prefecture).
+
+    A new frame each call (callers may edit it), copied from one read: every table written names its regions.
+    """
+    return _region_names().copy()
+
+
+@functools.lru_cache(maxsize=1)
+def _region_names() -> pd.DataFrame:
     table = regions()[["region", "name_zh", "name_en"]].rename(
         columns={"name_zh": "region_name_zh", "name_en": "region_name_en"})
     short_zh, short_en = area_names()[2:]

@@ -6,6 +6,7 @@ figure file is saved beside the CSV of those numbers (:func:`write_figure_set`).
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,9 +29,16 @@ AREA_ZH, AREA_EN = area_names()[2:]  # the short names of the modelled area, fro
 
 
 def county_names(language: str = "zh") -> dict[str, str]:
-    table = regions()
+    """Region code -> name (Chinese or English) of the counties and the area (a new dict each call)."""
+    return dict(_county_names(language))
+
+
+@functools.lru_cache(maxsize=2)
+def _county_names(language: str) -> tuple[tuple[str, str], ...]:
+    table = regions()  # read once: every figure and report table names the counties
     column = "name_zh" if language == "zh" else "name_en"
-    return dict(zip(table["region"], table[column])) | {PREFECTURE: AREA_ZH if language == "zh" else AREA_EN}
+    names = dict(zip(table["region"], table[column])) | {PREFECTURE: AREA_ZH if language == "zh" else AREA_EN}
+    return tuple(names.items())
 
 
 def _new_figure(width: float = 7.5, height: float = 4.5, **kwargs) -> Figure:
