@@ -67,9 +67,11 @@ def check_draw_arguments(args: argparse.Namespace, names) -> None:
 def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from .render import one_blas_thread
     from .runner import run_scenarios
     from .scenario import list_scenarios
 
+    one_blas_thread()  # a process-parallel job: BLAS threads only wait for the workers' cores
     names = args.scenarios or list_scenarios()
     check_draw_arguments(args, names)
     observations = Path(args.observations) if args.observations else None
@@ -87,7 +89,9 @@ def _plan(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .plan_outputs import write_plans
+    from .render import one_blas_thread
 
+    one_blas_thread()  # see _run
     names = args.scenarios or ["next_plan"]
     check_draw_arguments(args, names)
     folder = write_plans(names, Path(args.out), force=args.force,

@@ -139,6 +139,9 @@ def save_figure(figure, path_stem: Path, formats: tuple[str, ...] = ("png", "svg
 
 
 PNG_COLOURS = 256
+# zlib level 8: measured on the main job's 70 distinct figures, 1.4 s of CPU against 3.6 s for
+# level 9 (``optimize=True``), files 2.6% larger; level 7 would make them 11% larger.
+PNG_COMPRESSION = 8
 
 
 def solve_layout(figure) -> None:
@@ -178,7 +181,8 @@ def write_png(figure, path: Path) -> None:
     width = int(figure.get_figwidth() * DPI)
     height = len(buffer.getvalue()) // (4 * width)
     image = Image.frombuffer("RGBA", (width, height), buffer.getvalue(), "raw", "RGBA", 0, 1).convert("RGB")
-    image.quantize(colors=PNG_COLOURS, method=Image.Quantize.FASTOCTREE).save(path, format="PNG", optimize=True)
+    image.quantize(colors=PNG_COLOURS, method=Image.Quantize.FASTOCTREE).save(path, format="PNG",
+                                                                             compress_level=PNG_COMPRESSION)
 
 
 def colour(scenario: str, index: int = 0) -> str:
