@@ -376,10 +376,12 @@ def write_figure_set(results: Sequence[Result], folder: Path, formats: tuple[str
     Figures are drawn on ``workers`` processes (default: every usable core, or ``OLOY_WORKERS``);
     the files and the index are the same for any number of workers.
     """
-    from .render import render_all
+    from .render import render_all, share
 
-    return write_figure_index(render_all(figure_jobs(results, ensembles), results, ensembles, folder, formats,
-                                         workers=workers), folder)
+    share(results, ensembles)  # figure_key reads the results here
+    jobs = figure_jobs(results, ensembles)
+    return write_figure_index(render_all(jobs, results, ensembles, folder, formats, workers=workers,
+                                         keys=[figure_key(job) for job in jobs]), folder)
 
 
 def write_figure_index(rows: Sequence[dict], folder: Path) -> pd.DataFrame:

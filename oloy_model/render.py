@@ -207,12 +207,10 @@ class Workers:
 
 
 def render_all(jobs: Sequence[Job], results: Sequence, ensembles: Sequence, folder: Path,
-               formats: tuple[str, ...], *, workers: int | None = None) -> list[dict]:
-    """Render every job; index rows in job order (identical files for any ``workers``)."""
-    from .figures import figure_key
-
-    share(results, ensembles)
-    tasks = figure_tasks(jobs, results, folder, formats, [figure_key(job) for job in jobs])
+               formats: tuple[str, ...], *, workers: int | None = None, keys: Sequence[str] | None = None) -> list[dict]:
+    """Render every job; index rows in job order (identical files for any ``workers``).
+    ``keys``: see :func:`figure_tasks`."""
+    tasks = figure_tasks(jobs, results, folder, formats, keys)
     with Workers(results, ensembles, min(default_workers() if workers is None else workers, len(tasks))) as pool:
         futures = [pool.submit(render, task) for task in tasks]
         return index_rows([future.result() for future in futures])
