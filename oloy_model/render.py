@@ -8,7 +8,9 @@ the results and ensembles reach each worker once, through the pool's initializer
 not copied, where processes start by ``fork``), and the index rows come back in job order, so
 the output is the same whatever the number of workers. ``oloy run`` loads the fonts once,
 before the pool starts (:func:`oloy_model.style.load_fonts`), and the workers inherit them.
-The same pool writes the scenarios' tables (:mod:`oloy_model.runner`).
+The same pool writes the scenarios' tables (:mod:`oloy_model.runner`). Jobs of several
+scenarios that plot the same numbers (equal :func:`oloy_model.figures.figure_key`) become one
+task: drawn once, titled with every scenario, copied into each scenario's folder.
 """
 from __future__ import annotations
 
