@@ -11,7 +11,7 @@ import warnings
 from .base.atomic import check_target
 from .base.dimensions import AGE_BANDS, band_label
 from .base.errors import DemographicWarning, OloyInputError
-from .base.hierarchy import area_code, resolve_area
+from .base.hierarchy import area_code, area_level, area_names, resolve_area
 from .base.national import areas
 from .base.observations import load_observations
 from .base.resources import verify_all
@@ -22,6 +22,7 @@ from .demography.population import base_population, region_codes, regions
 from .planning.capacity import read_ledger
 from .reporting.output import write_csv, write_folder_atomically, write_manifest
 from .reporting.plan_outputs import write_plans
+from .reporting.render import one_blas_thread
 from .review.backtest import backtest
 from .runner import run_area, run_scenarios
 from .uncertainty.ensemble import check_draws, check_seed
@@ -37,7 +38,7 @@ def _summary(args: argparse.Namespace) -> int:
     wide["total"] = wide.sum(axis=1)
     wide["share_60plus_%"] = 100 * wide["60+"] / wide["total"]
     wide.index = [f"{code} {names[code]}" for code in wide.index]
-    total = f"{area_code()} Dali prefecture"
+    total = f"{area_code()} {area_names()[3]} {area_level()}"
     wide.loc[total] = wide.sum(numeric_only=True)
     wide.loc[total, "share_60plus_%"] = 100 * wide.loc[total, "60+"] / wide.loc[total, "total"]
     print(f"oloy_model {__version__}: base population {args.year}-11-01 "
@@ -81,9 +82,14 @@ def _verify(args: argparse.Namespace) -> int:
 
 def check_draw_arguments(args: argparse.Namespace, names) -> None:
     """``--draws`` and ``--seed``, checked before any computation: a bad count or seed must not
-    cost a deterministic run first. The most draws depends on each scenario's horizon."""
+    cost a deterministic run first. The most draws depends on each scenario's horizon. A seed
+    without draws is an error (it would be ignored); the seed defaults to 1."""
     if args.draws < 0:
         raise OloyInputError(f"--draws {args.draws}; expected a whole number >= 0 (0 = deterministic only)")
+    if args.seed is not None and not args.draws:  # the seed drives the draws only: say so, never ignore it
+        raise OloyInputError(f"--seed {args.seed} without --draws: the seed only chooses the stochastic draws; add "
+                             "--draws N (e.g. --draws 1000) or leave out --seed (a deterministic run has no seed)")
+    args.seed = 1 if args.seed is None else args.seed
     check_seed(args.seed, label="--seed ")
     if args.draws:
         check_draws(args.draws, label="--draws ")
@@ -97,6 +103,7 @@ def check_draw_arguments(args: argparse.Namespace, names) -> None:
 def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    one_blas_thread()  # a process-parallel job: BLAS threads only wait for the workers' cores
     names = args.scenarios or list_scenarios()
     if args.area:
         return _run_area(args, names)
@@ -113,6 +120,7 @@ def _run(args: argparse.Namespace) -> int:
 def _plan(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    one_blas_thread()  # see _run
     names = args.scenarios or ["next_plan"]
     check_draw_arguments(args, names)
     folder = write_plans(names, Path(args.out), force=args.force,
@@ -194,8 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--draws", type=int, default=0,
                      help="stochastic draws per scenario (0 = deterministic only; at most 100,000, which keeps "
                           "the peak memory under 3 GiB)")
-    run.add_argument("--seed", type=int, default=1,
-                     help="random seed of the draws, a whole number >= 0 (same seed, same bytes)")
+    run.add_argument("--seed", type=int, default=None,
+                     help="random seed of the draws (with --draws), a whole number >= 0; default 1 (same seed, "
+                          "same bytes)")
     run.add_argument("--observations", default="", help="CSV of newer official figures (observations layout, with "
                      "basis): added to the bundled ones, re-anchors anchored scenarios, shown beside the model")
     run.add_argument("--area", default="", help="division code of another area (`oloy areas`): deterministic "
@@ -207,7 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--force", action="store_true", help="replace an existing output folder")
     plan.add_argument("--no-figures", action="store_true", help="skip the figures and the report")
     plan.add_argument("--draws", type=int, default=0, help="stochastic draws: cover the demand quantile at plan.risk")
-    plan.add_argument("--seed", type=int, default=1, help="random seed of the draws, a whole number >= 0")
+    plan.add_argument("--seed", type=int, default=None,
+                      help="random seed of the draws (with --draws), a whole number >= 0; default 1")
     plan.set_defaults(handler=_plan)
     validate = commands.add_parser("validate", help="check scenario files; exit 0 when all are valid, else 2")
     validate.add_argument("scenarios", nargs="+", help="bundled names or TOML paths")

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .base.atomic import write_folder_atomically
 from .base.errors import OloyInputError
-from .base.hierarchy import area_code
+from .base.hierarchy import area_code, area_level, area_names
 from .base.national import areas
 from .base.safe_names import child, name_key
 from .base.scenario import _plain, load_scenario, Scenario
@@ -25,9 +25,9 @@ from .demography.projection import project
 from .orchestrators import run
 from .planning.result import Result
 from .reporting.digest import BASIS_READING, county_digest, reference_result, scenario_comparison, summary_sentences
-from .reporting.figures import figure_jobs, write_figure_index
+from .reporting.figures import figure_jobs, figure_key, write_figure_index
 from .reporting.output import write_csv, write_manifest
-from .reporting.render import figure_tasks, render, subject, Workers
+from .reporting.render import figure_tasks, index_rows, render, subject, Workers
 from .reporting.report import build_report
 from .reporting.style import load_fonts
 from .reporting.summary import summary_table
@@ -43,7 +43,7 @@ UNITS = {"population": "persons", "age_0_2": "persons", "age_0_14": "persons", "
 def wide_summary(summaries: pd.DataFrame) -> pd.DataFrame:
     """Planner view: one row per scenario, region and quantity; one column per year."""
     names = regions().set_index("region")[["name_en", "name_zh"]]
-    names.loc[area_code()] = ["Dali prefecture", "大理白族自治州"]
+    names.loc[area_code()] = [f"{area_names()[3]} {area_level()}", area_names()[0]]
     wide = summaries.pivot_table(index=["scenario", "region", "quantity"], columns="year", values="value",
                                  observed=True, sort=True).reset_index()
     wide.columns = [str(c) for c in wide.columns]
@@ -126,18 +126,21 @@ def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False
             load_fonts()  # once, here: the workers inherit the loaded font (fork)
         # Tables and figures on the worker processes; the workbook here meanwhile.
         with Workers(results, ensembles) as pool:
-            tables = [pool.submit(_scenario_tables, i, child(folder, s.name)) for i, s in enumerate(scenarios)]
             drawn = []
             if figures:
+                jobs = figure_jobs(results, ensembles)
+                keys = [pool.submit(figure_key, job) for job in jobs]  # figures equal across scenarios: drawn once
+            tables = [pool.submit(_scenario_tables, i, child(folder, s.name)) for i, s in enumerate(scenarios)]
+            if figures:
                 formats = ("png", "svg") if svg else ("png",)
-                tasks = figure_tasks(figure_jobs(results, ensembles), results, folder / "figures", formats)
+                tasks = figure_tasks(jobs, results, folder / "figures", formats, [key.result() for key in keys])
                 drawn = [pool.submit(render, task) for task in tasks]
             combined = pd.concat([future.result() for future in tables], ignore_index=True)
             write_csv(with_region_names(combined), folder / "summary_all_scenarios.csv")
             write_planner_workbook(folder, results, combined, ensembles, draws=draws, seed=seed)
-            rows = [future.result() for future in drawn]
+            rendered = [future.result() for future in drawn]
         if figures:
-            index = write_figure_index(rows, folder / "figures")
+            index = write_figure_index(index_rows(rendered), folder / "figures")
             build_report(results, index, folder / "figures", folder, ensembles=ensembles)
         write_manifest(folder, scenarios=[{"name": s.name, "content_hash": s.content_hash,
                                            "source": Path(s.source).name} for s in scenarios],

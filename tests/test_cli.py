@@ -74,3 +74,34 @@ def test_entry_point_exit_codes_without_traceback(tmp_path):
     assert ok.returncode == 0 and "valid: baseline" in ok.stdout
     bad = subprocess.run(command + ["validate", str(tmp_path / "missing.toml")], capture_output=True, text=True)
     assert bad.returncode == 2 and "not found" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "plan"])
+def test_seed_without_draws_is_an_error(tmp_path, capsys, command):
+    out = tmp_path / "out"
+    assert main([command, "baseline", "--seed", "7", "--out", str(out)]) == 2
+    assert "--seed 7 without --draws" in capsys.readouterr().err and not out.exists()
+
+
+@pytest.mark.slow
+def test_figures_equal_across_scenarios_are_drawn_once_and_embedded_once(two_runs):
+    """three_child_support changes births only: its elderly-care figures are the baseline's,
+    copied to both folders, titled with both, and embedded once in report.html."""
+    import base64
+
+    import pandas as pd
+
+    figures = two_runs[0] / "figures"
+    name = "capacity_vs_demand_elderly_beds"
+    assert (figures / "baseline" / f"{name}.png").read_bytes() == (figures / SCENARIOS[1] / f"{name}.png").read_bytes()
+    childcare = "capacity_vs_demand_childcare_places.png"
+    assert (figures / "baseline" / childcare).read_bytes() != (figures / SCENARIOS[1] / childcare).read_bytes()
+    meta = json.loads((figures / SCENARIOS[1] / f"{name}.json").read_text(encoding="utf-8"))
+    assert sorted(meta["scenarios"]) == sorted(SCENARIOS) and ", ".join(SCENARIOS) in meta["title"]
+    index = pd.read_csv(figures / "index.csv")
+    assert len(index[index["figure"] == name]) == 2
+    html = (two_runs[0] / "report.html").read_text(encoding="utf-8")
+    pngs = {p.read_bytes() for p in figures.rglob("*.png")}
+    assert html.count("data:image/png;base64,") == len(pngs)
+    shared = base64.b64encode((figures / "baseline" / f"{name}.png").read_bytes()).decode("ascii")
+    assert html.count(shared) == 1 and html.count('<use href="#img-') >= 2

@@ -27,6 +27,7 @@ from .resources import read_bundled
 
 LEAVES_FILE = "census7/regions.csv"
 LEVELS_FILE = "census7/population_by_age_group.csv"
+NAMES_FILE = "census7/areas.csv"
 
 
 def parent_code(code: str) -> str:
@@ -102,6 +103,28 @@ def area_code(area: str | None = None) -> str:
 def leaf_codes(area: str | None = None) -> list[str]:
     """The county-level units the model projects (the hierarchy's leaves), ascending."""
     return sorted(_ancestors(area))
+
+
+@functools.lru_cache(maxsize=1)
+def area_names() -> tuple[str, str, str, str]:
+    """Names of the modelled area (the hierarchy's root): ``(name_zh, name_en, short_zh, short_en)``.
+
+    From ``data/census7/areas.csv`` [source: nbs_division_codes], e.g. ('大理白族自治州', 'Dali
+    Bai Autonomous Prefecture', '大理州', 'Dali') for the bundled data; titles and labels take
+    the area's name from here instead of writing it in the code.
+    """
+    table = read_bundled(NAMES_FILE).astype({"region": str}).set_index("region")
+    code = area_code()
+    if code not in table.index:
+        raise OloyInputError(f"{NAMES_FILE}: column 'region' lacks {code!r}; expected a row naming the modelled area "
+                             "(name_zh, name_en, short_zh, short_en)")
+    row = table.loc[code]
+    return str(row["name_zh"]), str(row["name_en"]), str(row["short_zh"]), str(row["short_en"])
+
+
+def area_level() -> str:
+    """The census level of the modelled area ('prefecture' for the bundled data)."""
+    return _hierarchy()[0][2]
 
 
 def _ancestors(area: str | None = None) -> dict[str, list[str]]:

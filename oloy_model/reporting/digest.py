@@ -8,12 +8,13 @@ scenario is named ``baseline``) and the range over every scenario of the run.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..base.hierarchy import area_code
+from ..base.hierarchy import area_code, area_level, area_names
 from ..demography.population import regions
 from ..planning.result import Result
 
@@ -29,11 +30,20 @@ DIGEST_COLUMNS = ["region", "region_name_zh", "region_name_en", "service", "basi
 
 
 def region_names() -> pd.DataFrame:
-    """``[region, region_name_zh, region_name_en]`` for the counties and the area total (the prefecture)."""
+    """``[region, region_name_zh, region_name_en]`` for the counties and the area total (the prefecture).
+
+    A new frame each call (callers may edit it), copied from one read: every table written names its regions.
+    """
+    return _region_names().copy()
+
+
+@functools.lru_cache(maxsize=1)
+def _region_names() -> pd.DataFrame:
     table = regions()[["region", "name_zh", "name_en"]].rename(
         columns={"name_zh": "region_name_zh", "name_en": "region_name_en"})
-    prefecture = pd.DataFrame({"region": [PREFECTURE], "region_name_zh": ["大理州"],
-                               "region_name_en": ["Dali prefecture"]})
+    short_zh, short_en = area_names()[2:]
+    prefecture = pd.DataFrame({"region": [PREFECTURE], "region_name_zh": [short_zh],
+                               "region_name_en": [f"{short_en} {area_level()}"]})
     return pd.concat([table, prefecture], ignore_index=True)
 
 
@@ -123,9 +133,19 @@ def _places(value: float) -> str:
     return f"{abs(value):,.0f}"
 
 
+def no_negative_zero(text: str) -> str:
+    """``text`` (a formatted number) without the sign of a value that rounds to zero: '-0' -> '0'."""
+    return text[1:] if text[:1] in "-+" and not text.strip("-+0.,") else text
+
+
+def whole(value: float) -> str:
+    """A number rounded to a whole, with thousands separators; never '-0'."""
+    return no_negative_zero(f"{value:,.0f}")
+
+
 def _signed(value: float) -> str:
-    """A gap with its sign (+ = shortfall)."""
-    return f"{value:+,.0f}"
+    """A gap with its sign (+ = shortfall); 0 without a sign."""
+    return no_negative_zero(f"{value:+,.0f}")
 
 
 def _state(value: float, language: str) -> str:
@@ -156,8 +176,8 @@ def _basis_clause(row: pd.Series, n_short: int, n_scenarios: int) -> tuple[str, 
           f"first year short {first} (gap {size})" if pd.notna(first) else "not short by 2050",
           f"{n_short} counties short in 2030"]
     if row["cost_to_close_2030_10k_yuan"] > 0:
-        zh.append(f"补齐2030年缺口需{row['cost_to_close_2030_10k_yuan']:,.0f}万元")
-        en.append(f"closing the 2030 gap costs {row['cost_to_close_2030_10k_yuan']:,.0f} (10k yuan)")
+        zh.append(f"补齐2030年缺口需{whole(row['cost_to_close_2030_10k_yuan'])}万元")
+        en.append(f"closing the 2030 gap costs {whole(row['cost_to_close_2030_10k_yuan'])} (10k yuan)")
     if n_scenarios > 1:
         low, high = _signed(row["gap_2030_lowest"]), _signed(row["gap_2030_highest"])
         zh.append(f"{n_scenarios}个情景2030年缺口{low}至{high}")

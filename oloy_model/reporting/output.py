@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..base.atomic import write_folder_atomically
@@ -33,7 +34,19 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # spreadsheets may evaluate t
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Deterministic CSV: UTF-8, ``\\n`` line ends, fixed float format, no index."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    floats = {column: _formatted(frame[column].to_numpy()) for column in frame.columns
+              if frame[column].dtype == np.float64}
+    frame = frame.assign(**floats) if floats else frame
     frame.to_csv(path, index=False, float_format=CSV_FLOAT, lineterminator="\n", encoding="utf-8")
+
+
+def _formatted(values: np.ndarray) -> np.ndarray:
+    """``CSV_FLOAT % value`` for each value, '' for missing: the text pandas writes for a float
+    column with ``float_format``, made in one pass (pandas checks and formats value by value,
+    half of the time of writing the tables)."""
+    text = np.array([CSV_FLOAT % value for value in values.tolist()], dtype=object)
+    text[np.isnan(values)] = ""
+    return text
 
 
 def write_xlsx(path: Path, sheets: Mapping[str, pd.DataFrame], *, notes: Mapping[str, str] | None = None,

@@ -29,7 +29,7 @@ from ..planning.result import Result, run
 from ..planning.schedule import Plan, plan_additions, previous_plan_check
 from ..planning.workforce import home_care_table, workforce_comparison, workforce_table
 from ..uncertainty.ensemble import simulate
-from .figures import county_names, SERVICE_LABELS
+from .figures import AREA_EN, AREA_ZH, county_names, SERVICE_LABELS
 from .output import write_csv, write_manifest, write_xlsx
 from .report import _image_html, _table_html, _table_md, CSS, embedded_font_css
 from .style import colour, figure_style, save_figure
@@ -231,10 +231,11 @@ def report_section(outputs: PlanOutputs, figure_folder: str = "figures") -> list
 
 def write_report(sections: Sequence[list], folder: Path) -> tuple[Path, Path]:
     """``plan_report.md`` and a self-contained ``plan_report.html`` from :func:`report_section` items."""
-    md = ["# 大理州“一老一小”下一期规划 Dali \"One Old, One Young\": the next plan", "",
+    zh, en = html.escape(AREA_ZH), html.escape(AREA_EN)
+    md = [f"# {AREA_ZH}“一老一小”下一期规划 {AREA_EN} \"One Old, One Young\": the next plan", "",
           f"oloy_model {__version__}; bundled data checksum {data_checksum()}.", ""]
-    page = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>Dali next plan</title><style>{CSS}"
-            "</style></head><body>", "<h1>大理州“一老一小”下一期规划<br>Dali &ldquo;One Old, One Young&rdquo;: the next plan</h1>"]
+    page = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>{en} next plan</title><style>{CSS}"
+            "</style></head><body>", f"<h1>{zh}“一老一小”下一期规划<br>{en} &ldquo;One Old, One Young&rdquo;: the next plan</h1>"]
     for section in sections:
         for kind, caption, content in section:
             if kind == "heading":

@@ -8,13 +8,16 @@ the results and ensembles reach each worker once, through the pool's initializer
 not copied, where processes start by ``fork``), and the index rows come back in job order, so
 the output is the same whatever the number of workers. ``oloy run`` loads the fonts once,
 before the pool starts (:func:`oloy_model.reporting.style.load_fonts`), and the workers inherit them.
-The same pool writes the scenarios' tables (:mod:`oloy_model.runner`).
+The same pool writes the scenarios' tables (:mod:`oloy_model.runner`). Jobs of several
+scenarios that plot the same numbers (equal :func:`oloy_model.reporting.figures.figure_key`) become one
+task: drawn once, titled with every scenario, copied into each scenario's folder.
 """
 from __future__ import annotations
 
 import json
 import multiprocessing
 import os
+import shutil
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
@@ -61,33 +64,100 @@ def subject(source: tuple):
     return _SHARED["results" if kind == "result" else "ensembles"][source[1]]
 
 
-def build(job: Job):
-    """``(folder, name, figure, plotted_data)`` of one job (in this process)."""
+def build(job: Job, label: str | None = None):
+    """``(folder, name, figure, plotted_data)`` of one job (in this process); ``label``: the
+    scenarios named in the title of a figure shared by several (see :func:`figure_tasks`)."""
     folder, name, recipe, source, arguments = job
-    return (folder, name, *recipe(subject(source), *arguments))
+    return (folder, name, *recipe(subject(source), *arguments, **({"label": label} if label else {})))
 
 
-def render(task: tuple[Job, Path, tuple[str, ...], dict]) -> dict:
-    """Draw, save and describe one figure; returns its index row."""
-    job, folder, formats, hashes = task
-    sub, name, figure, data = build(job)
-    target = folder / sub if sub == "all" else child(folder, sub)  # a scenario name: checked
-    target.mkdir(parents=True, exist_ok=True)
-    save_figure(figure, target / name, formats)
-    data.to_csv(target / f"{name}.csv", index=False, float_format="%.6f", lineterminator="\n")
-    scenarios = sorted(hashes) if sub == "all" else [sub]
+def render(task: tuple) -> list[dict]:
+    """Draw and save one figure into the folder of every scenario it stands for; returns their
+    index rows (``position`` = the job's place in the figure list)."""
+    job, folder, formats, hashes, shared = task  # shared: [(position, folder name)], the job's own first
+    folders = [sub for _, sub in shared]
+    sub, name, figure, data = build(job, ", ".join(folders) if len(folders) > 1 else None)
+    first = _target(folder, sub)
+    save_figure(figure, first / name, formats)
+    data.to_csv(first / f"{name}.csv", index=False, float_format="%.6f", lineterminator="\n")
     title = figure.get_suptitle() or figure.axes[0].get_title()
+    scenarios = sorted(hashes) if sub == "all" else folders
     meta = {"figure": name, "title": title, "scenarios": {s: hashes[s] for s in scenarios},
             "data_checksum": data_checksum(), "oloy_model_version": __version__}
-    (target / f"{name}.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return {"folder": sub, "figure": name, "title": title,
-            "files": ";".join(f"{sub}/{name}.{f}" for f in (*formats, "csv", "json"))}
+    rows = []
+    for position, other in shared:
+        target = _target(folder, other)
+        for suffix in (*formats, "csv"):
+            if target != first:  # the same bytes: copied, not drawn again
+                shutil.copyfile(first / f"{name}.{suffix}", target / f"{name}.{suffix}")
+        (target / f"{name}.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        rows.append({"position": position, "folder": other, "figure": name, "title": title,
+                     "files": ";".join(f"{other}/{name}.{f}" for f in (*formats, "csv", "json"))})
+    return rows
 
 
-def figure_tasks(jobs: Sequence[Job], results: Sequence, folder: Path, formats: tuple[str, ...]) -> list[tuple]:
-    """The arguments of :func:`render` for each job."""
+def _target(folder: Path, sub: str) -> Path:
+    target = folder / sub if sub == "all" else child(folder, sub)  # a scenario name: checked
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def figure_tasks(jobs: Sequence[Job], results: Sequence, folder: Path, formats: tuple[str, ...],
+                 keys: Sequence[str] | None = None) -> list[tuple]:
+    """The arguments of :func:`render`: one task per distinct figure.
+
+    ``keys`` (:func:`oloy_model.reporting.figures.figure_key` of each job): jobs with one key show the
+    same numbers for different scenarios and become one task, drawn once.
+    """
     hashes = {r.scenario.name: r.scenario.content_hash for r in results}
-    return [(job, folder, formats, hashes) for job in jobs]
+    groups: dict[str, list[int]] = {}
+    for position, key in enumerate(keys if keys is not None else [f"job {i}" for i in range(len(jobs))]):
+        groups.setdefault(key, []).append(position)
+    return [(jobs[positions[0]], folder, formats, hashes, [(p, jobs[p][0]) for p in positions])
+            for positions in groups.values()]
+
+
+def index_rows(rendered: Sequence[list[dict]]) -> list[dict]:
+    """The index rows of :func:`render`'s results in figure-list order (without ``position``)."""
+    rows = sorted((row for rows in rendered for row in rows), key=lambda row: row["position"])
+    return [{k: v for k, v in row.items() if k != "position"} for row in rows]
+
+
+OPENBLAS_SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+                    "openblas_set_num_threads64_", "openblas_set_num_threads")
+
+
+def one_blas_thread() -> list[str]:
+    """Run numpy's and scipy's OpenBLAS on one thread in this process (and the workers it forks).
+
+    The main job is parallel by process; OpenBLAS threads on top of that wait for cores the
+    workers hold: measured on the shared 2-core machine, a 101 x 101 ``numpy.linalg.solve``
+    (the migration schedule fit) took 95 ms instead of 0.07 ms. One thread also makes the
+    numbers independent of the machine's core count (threaded BLAS sums in another order;
+    differences of about 1e-11). Uses OpenBLAS's own ``openblas_set_num_threads`` (the
+    libraries loaded here, found in ``/proc/self/maps``); elsewhere it does nothing.
+    Returns the libraries set.
+    """
+    import ctypes
+
+    try:
+        import scipy.linalg  # noqa: F401 - loads scipy's own OpenBLAS, so it is set too
+        with open("/proc/self/maps", encoding="utf-8") as maps:
+            paths = sorted({line.split()[-1] for line in maps
+                            if "openblas" in line.lower() and line.split()[-1].startswith("/")})
+    except (ImportError, OSError):
+        return []
+    done = []
+    for path in paths:
+        try:
+            library = ctypes.CDLL(path)
+        except OSError:
+            continue
+        setter = next((getattr(library, name) for name in OPENBLAS_SETTERS if hasattr(library, name)), None)
+        if setter is not None:
+            setter(ctypes.c_int(1))
+            done.append(path)
+    return done
 
 
 def default_workers() -> int:
@@ -138,9 +208,10 @@ class Workers:
 
 
 def render_all(jobs: Sequence[Job], results: Sequence, ensembles: Sequence, folder: Path,
-               formats: tuple[str, ...], *, workers: int | None = None) -> list[dict]:
-    """Render every job; index rows in job order (identical files for any ``workers``)."""
-    tasks = figure_tasks(jobs, results, folder, formats)
+               formats: tuple[str, ...], *, workers: int | None = None, keys: Sequence[str] | None = None) -> list[dict]:
+    """Render every job; index rows in job order (identical files for any ``workers``).
+    ``keys``: see :func:`figure_tasks`."""
+    tasks = figure_tasks(jobs, results, folder, formats, keys)
     with Workers(results, ensembles, min(default_workers() if workers is None else workers, len(tasks))) as pool:
         futures = [pool.submit(render, task) for task in tasks]
-        return [future.result() for future in futures]
+        return index_rows([future.result() for future in futures])

@@ -10,7 +10,9 @@ own inconsistencies and the sources. No timestamps: the same inputs give byte-id
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,19 +31,22 @@ from .digest import (
     BASES,
     BASIS_READING,
     county_digest,
+    no_negative_zero,
     reference_result,
     region_names,
     scenario_comparison,
     SERVICES,
     summary_sentences,
+    whole,
 )
-from .figures import county_names, SERVICE_LABELS
+from .figures import AREA_EN, AREA_ZH, county_names, SERVICE_LABELS
 from .style import cjk_font_path
 
 HEADLINE_YEARS = (2025, 2030, 2035)
 CSS = """body{font-family:"Noto Sans CJK SC","Noto Sans SC","Microsoft YaHei",sans-serif;margin:2em;max-width:1200px;color:#222}
 table{border-collapse:collapse;margin:0.5em 0 1.5em;font-size:0.85em}th,td{border:1px solid #ccc;padding:3px 6px;text-align:right}
-th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}img{max-width:100%;border:1px solid #eee;margin:0.5em 0}
+th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}img,svg.figure{max-width:100%;border:1px solid #eee;margin:0.5em 0}
+svg.figure{height:auto;display:block}
 .short{color:#b2182b;font-weight:bold}.note{color:#555;font-size:0.9em}"""
 
 
@@ -180,6 +185,48 @@ def _image_html(path: Path) -> str:
     return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
 
 
+class EmbeddedImages:
+    """The report's figures, each distinct image embedded once.
+
+    A figure shared by several scenarios (the same bytes in each folder, see
+    :mod:`oloy_model.reporting.render`) is stored once in a hidden SVG ``<defs>`` and shown with
+    ``<use>`` wherever it appears (no script needed); an image used once stays an ``<img>``.
+    :meth:`html` returns a placeholder, :meth:`finish` puts the markup in.
+    """
+
+    def __init__(self) -> None:
+        self._paths: dict[str, Path] = {}
+        self._uses: dict[str, int] = {}
+
+    def html(self, path: Path) -> str:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        self._paths.setdefault(digest, path)
+        self._uses[digest] = self._uses.get(digest, 0) + 1
+        return f"\x00img:{digest}:{html.escape(path.stem)}\x00"
+
+    def finish(self, page: str) -> str:
+        from PIL import Image
+
+        shared = [d for d, uses in self._uses.items() if uses > 1]
+        sizes = {d: Image.open(self._paths[d]).size for d in shared}
+
+        def markup(match: re.Match) -> str:
+            digest, alt = match.group(1), match.group(2)
+            if digest not in sizes:  # used once: an <img>, alt = the file's stem
+                return _image_html(self._paths[digest])
+            width, height = sizes[digest]
+            return (f'<svg class="figure" role="img" aria-label="{alt}" width="{width}" height="{height}" '
+                    f'viewBox="0 0 {width} {height}"><use href="#img-{digest}"/></svg>')
+
+        page = re.sub("\x00img:([0-9a-f]+):([^\x00]*)\x00", markup, page)
+        defs = "".join(f'<image id="img-{d}" width="{sizes[d][0]}" height="{sizes[d][1]}" href="data:image/png;base64,'
+                       f'{base64.b64encode(self._paths[d].read_bytes()).decode("ascii")}"/>' for d in shared)
+        if defs:
+            hidden = f'<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>{defs}</defs></svg>'
+            page = page.replace("<body>", "<body>" + hidden, 1)
+        return page
+
+
 def _figures_for(index: pd.DataFrame, folder: str) -> list[tuple[str, str]]:
     rows = index[index["folder"] == folder]
     return [(row.figure, row.title) for row in rows.itertuples()]
@@ -188,7 +235,8 @@ def _figures_for(index: pd.DataFrame, folder: str) -> list[tuple[str, str]]:
 def _number(value: float) -> str:
     if pd.isna(value):
         return ""
-    return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 1000 else f"{value:,.2f}"
+
+    return no_negative_zero(f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 1000 else f"{value:,.2f}")
 
 
 def _table_html(frame: pd.DataFrame, classes: str | None = None) -> str:
@@ -221,7 +269,9 @@ def embedded_font_css(text: str) -> str:
     options.flavor = "woff"
     options.name_IDs = ["*"]
     options.notdef_outline = True
-    font = TTFont(str(cjk_font_path()), recalcTimestamp=False)  # no save time: reproducible bytes
+    # No save time (reproducible bytes); the font's own bounding boxes (recomputing them for the
+    # subset reads every glyph outline and takes a quarter of the subsetting time).
+    font = TTFont(str(cjk_font_path()), recalcTimestamp=False, recalcBBoxes=False)
     subsetter = subset.Subsetter(options)
     subsetter.populate(text="".join(sorted(set(text))))
     subsetter.subset(font)
@@ -292,7 +342,7 @@ def summary_table(digest: pd.DataFrame) -> pd.DataFrame:
                "服务 Service": f"{SERVICES[service][0]} {SERVICES[service][1]}",
                "首次短缺 first short (norm)": _first_short(norm),
                "缺口 gap 2030 (norm)": _gap_text(norm["gap_2030"]), "缺口 gap 2035 (norm)": _gap_text(norm["gap_2035"]),
-               "补齐费用 cost 2030 (norm, 万元 10k yuan)": f"{norm['cost_to_close_2030_10k_yuan']:,.0f}",
+               "补齐费用 cost 2030 (norm, 万元 10k yuan)": whole(norm["cost_to_close_2030_10k_yuan"]),
                "各情景 2030 range (norm)": f"{_gap_text(norm['gap_2030_lowest'])} … {_gap_text(norm['gap_2030_highest'])}",
                "首次短缺 first short (uptake)": _first_short(uptake),
                "缺口 gap 2030 (uptake)": _gap_text(uptake["gap_2030"]),
@@ -314,7 +364,7 @@ def comparison_text_table(comparison: pd.DataFrame) -> pd.DataFrame:
     for column in [c for c in comparison.columns if c.startswith("gap_")]:
         table[f"全州缺口 gap {column[4:]}"] = comparison[column].map(_gap_text)
     table["2030年短缺县市 counties short 2030"] = comparison["counties_short_2030"]
-    table["补齐费用 cost 2030 (万元 10k yuan)"] = comparison["cost_to_close_2030_10k_yuan"].map(lambda v: f"{v:,.0f}")
+    table["补齐费用 cost 2030 (万元 10k yuan)"] = comparison["cost_to_close_2030_10k_yuan"].map(whole)
     return table
 
 
@@ -405,7 +455,7 @@ def county_gap_table(result: Result, service: str, basis: str) -> pd.DataFrame:
 
 
 def scenario_parts(result: Result, figure_index: pd.DataFrame, figure_folder: Path,
-                   ensemble=None) -> tuple[list[str], list[str]]:
+                   ensemble=None, images: EmbeddedImages | None = None) -> tuple[list[str], list[str]]:
     """One scenario's section: tables by basis (HTML shows the chosen basis), indicators, figures."""
     name, text = result.scenario.name, resolve(result.scenario).scenario
     html_parts = [f"<section class='scenario' data-scenario='{html.escape(name)}'>",
@@ -434,7 +484,8 @@ def scenario_parts(result: Result, figure_index: pd.DataFrame, figure_folder: Pa
     html_parts += ["<h3>规划指标 Plan indicators (prefecture)</h3>", _table_html(indicators)]
     md += ["### 规划指标 Plan indicators (prefecture)", "", _table_md(indicators), ""]
     for figure, title in _figures_for(figure_index, name):
-        html_parts += [f"<h3>{html.escape(title)}</h3>", _image_html(figure_folder / name / f"{figure}.png")]
+        path = figure_folder / name / f"{figure}.png"
+        html_parts += [f"<h3>{html.escape(title)}</h3>", images.html(path) if images else _image_html(path)]
         md += [f"### {title}", "", f"![{figure}](figures/{name}/{figure}.png)", ""]
     html_parts += ["<h3>假设 Assumptions (scenario values)</h3>", _table_html(assumptions_table(result)), "</section>"]
     md += ["### 假设 Assumptions (scenario values)", "", _table_md(assumptions_table(result)), ""]
@@ -483,24 +534,26 @@ def build_report(results: Sequence[Result], figure_index: pd.DataFrame, figure_f
     the figures across scenarios, then the appendix (provenance, estimates, backtest, the
     plan's inconsistencies, sources).
     """
-    title = "大理州“一老一小”供需缺口预测 Dali \"One Old, One Young\" capacity-and-gap review"
-    html_parts = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>大理州一老一小 Dali One Old One "
+    zh, en = html.escape(AREA_ZH), html.escape(AREA_EN)
+    title = f"{AREA_ZH}“一老一小”供需缺口预测 {AREA_EN} \"One Old, One Young\" capacity-and-gap review"
+    html_parts = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>{zh}一老一小 {en} One Old One "
                   f"Young — review report</title><style>{CSS}\n{NAV_CSS}</style></head><body>",
-                  "<h1>大理州“一老一小”供需缺口预测<br>Dali &ldquo;One Old, One Young&rdquo; capacity-and-gap review</h1>"]
+                  f"<h1>{zh}“一老一小”供需缺口预测<br>{en} &ldquo;One Old, One Young&rdquo; capacity-and-gap review</h1>"]
     md = [f"# {title}", ""]
     for part_html, part_md in (summary_parts(results, ensembles), official_parts(results)):
         html_parts += part_html
         md += part_md
     html_parts.append(navigator(results))
+    images = EmbeddedImages()
     for result in results:
         ensemble = next((e for e in ensembles if e.scenario.name == result.scenario.name), None)
-        part_html, part_md = scenario_parts(result, figure_index, figure_folder, ensemble)
+        part_html, part_md = scenario_parts(result, figure_index, figure_folder, ensemble, images)
         html_parts += part_html
         md += part_md
     html_parts.append("<section id='all'><h2>全部情景 All scenarios</h2>")
     md += ["## 全部情景 All scenarios", ""]
     for name, caption in _figures_for(figure_index, "all"):
-        html_parts += [f"<h3>{html.escape(caption)}</h3>", _image_html(figure_folder / "all" / f"{name}.png")]
+        html_parts += [f"<h3>{html.escape(caption)}</h3>", images.html(figure_folder / "all" / f"{name}.png")]
         md += [f"### {caption}", "", f"![{name}](figures/all/{name}.png)", ""]
     html_parts.append("</section>")
     part_html, part_md = appendix_parts(results)
@@ -509,6 +562,7 @@ def build_report(results: Sequence[Result], figure_index: pd.DataFrame, figure_f
     html_parts.append(f"<script>{NAVIGATION_JS}</script></body></html>")
     page = "\n".join(html_parts) + "\n"
     page = page.replace("</style></head>", embedded_font_css(page) + "</style></head>", 1)
+    page = images.finish(page)  # after the font subset: the placeholders hold no text to render
     html_path, md_path = out_folder / "report.html", out_folder / "report.md"
     html_path.write_text(page, encoding="utf-8")
     md_path.write_text("\n".join(md) + "\n", encoding="utf-8")

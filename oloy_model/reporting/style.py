@@ -76,6 +76,10 @@ def style_rc() -> dict:
         "svg.hashsalt": "oloy_model",
         "svg.fonttype": "path",
         "axes.unicode_minus": False,
+        # A fixed title height: matplotlib's automatic placement measures every tick label of
+        # the axes at each draw (40% of a 12-panel figure's drawing time) only to move titles
+        # above top-side tick labels or offset texts, which no official figure has.
+        "axes.titley": 1.0,
         "path.simplify": False,
         # Without a language, text shaping (libraqm/HarfBuzz) takes it from the process locale,
         # so under zh_CN dashes and quotes get the font's Chinese glyphs: fix it for identical bytes.
@@ -135,6 +139,29 @@ def save_figure(figure, path_stem: Path, formats: tuple[str, ...] = ("png", "svg
 
 
 PNG_COLOURS = 256
+# zlib level 8: measured on the main job's 70 distinct figures, 1.4 s of CPU against 3.6 s for
+# level 9 (``optimize=True``), files 2.6% larger; level 7 would make them 11% larger.
+PNG_COMPRESSION = 8
+
+
+def solve_layout(figure) -> None:
+    """Solve ``figure``'s layout (constrained layout) once and fix it.
+
+    ``savefig`` would first draw the whole figure without output to place the axes, then draw
+    it again; the layout engine needs only the text sizes, measured with an Agg renderer at
+    the saving resolution, so the figure is drawn once (the same positions, one pass fewer).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    engine = figure.get_layout_engine()
+    if engine is None or isinstance(engine, PlaceHolderLayoutEngine):
+        return
+    if figure.dpi != DPI:
+        figure.set_dpi(DPI)
+    FigureCanvasAgg(figure)
+    engine.execute(figure)
+    figure.set_layout_engine("none")
 
 
 def write_png(figure, path: Path) -> None:
@@ -148,12 +175,14 @@ def write_png(figure, path: Path) -> None:
 
     from PIL import Image
 
+    solve_layout(figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="rgba", dpi=DPI)
     width = int(figure.get_figwidth() * DPI)
     height = len(buffer.getvalue()) // (4 * width)
     image = Image.frombuffer("RGBA", (width, height), buffer.getvalue(), "raw", "RGBA", 0, 1).convert("RGB")
-    image.quantize(colors=PNG_COLOURS, method=Image.Quantize.FASTOCTREE).save(path, format="PNG", optimize=True)
+    image.quantize(colors=PNG_COLOURS, method=Image.Quantize.FASTOCTREE).save(path, format="PNG",
+                                                                             compress_level=PNG_COMPRESSION)
 
 
 def colour(scenario: str, index: int = 0) -> str:
@@ -170,7 +199,15 @@ def small_multiples(figure, panels: int, columns: int = 3, **kwargs):
     axes = figure.subplots(grid_rows(panels, columns), columns, squeeze=False, **kwargs)
     for ax in axes.flat[panels:]:
         ax.set_visible(False)
+    for ax in bottom_axes(axes, panels):  # above a spare cell: shared x, so its tick labels were hidden
+        ax.xaxis.set_tick_params(labelbottom=True)
     return axes
+
+
+def bottom_axes(axes, panels: int) -> list:
+    """The lowest used axes of each column of a :func:`small_multiples` grid (they carry the x labels)."""
+    columns = axes.shape[1]
+    return [axes[(panels - 1 - column) // columns, column] for column in range(min(columns, panels))]
 
 
 def grid_rows(panels: int, columns: int = 3) -> int:

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import oloy_model as om
+from oloy_model.base.resources import data_dir
 from oloy_model.base import hierarchy as h
 
 PACKAGE = Path(__file__).resolve().parents[2] / "oloy_model"
@@ -83,3 +84,24 @@ def test_no_division_code_in_the_package():
     """Division codes live in data/ and tests/ only (issue 16): the area comes from the data."""
     found = {path.name: _code_literals(path.read_text(encoding="utf-8")) for path in sorted(PACKAGE.glob("*.py"))}
     assert {name: codes for name, codes in found.items() if codes} == {}
+
+
+def test_area_names_come_from_the_data():
+    names = h.area_names()
+    table = pd.read_csv(data_dir() / h.NAMES_FILE, dtype={"region": str}).set_index("region")
+    row = table.loc[h.area_code()]
+    assert names == (row["name_zh"], row["name_en"], row["short_zh"], row["short_en"])
+    # nbs_division_codes: 532900 is 大理白族自治州 (short form 大理州)
+    assert names[0] == "大理白族自治州" and names[2] == "大理州" and h.area_level() == "prefecture"
+
+
+REPORTING = ("reporting/figures.py", "reporting/plotting.py", "reporting/render.py", "reporting/report.py",
+             "reporting/digest.py", "reporting/plan_outputs.py", "runner.py", "reporting/workbook.py")
+
+
+def test_no_area_name_in_the_reporting_code():
+    """Titles and labels take the area's names from the data (issue 16), not from literals."""
+    found = {name: [word for word in ("大理", "Dali") if word in (PACKAGE / name).read_text(encoding="utf-8")
+                    .split('"""', 2)[-1]]  # the module docstring may describe the bundled area
+             for name in REPORTING}
+    assert {name: words for name, words in found.items() if words} == {}

@@ -86,3 +86,14 @@ def test_probability_of_a_shortfall_comes_from_the_draws(results):
     lines = digest.summary_sentences(table, digest.scenario_comparison(results), "baseline")
     value = expected.loc[("532900", "elderly_beds", "norm")]
     assert f"probability of a 2030 shortfall {value:.0%}" in lines[0][1]
+
+
+@pytest.mark.parametrize("value, whole, signed", [(-0.4, "0", "0"), (-0.0, "0", "0"), (0.4, "0", "0"),
+                                                  (-0.6, "-1", "-1"), (1234.5, "1,234", "+1,234"),
+                                                  (-2500.2, "-2,500", "-2,500")])
+def test_numbers_never_read_minus_zero(value, whole, signed):
+    from oloy_model.reporting.report import _number
+
+    assert digest.whole(value) == whole and digest._signed(value) == signed
+    assert digest.no_negative_zero(f"{value:,.2f}") == ("0.00" if abs(value) < 0.005 else f"{value:,.2f}")
+    assert _number(-0.001) == "0.00" and _number(-0.3) == "-0.30" and _number(-0.0) == "0"

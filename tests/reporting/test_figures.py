@@ -157,3 +157,41 @@ def test_every_panel_axis_has_a_label_with_units(drawn):
                 (name, ax.get_title())
             bottom = ax.get_subplotspec().is_last_row() if ax.get_subplotspec() else True
             assert ax.get_xlabel() or not bottom, name
+
+
+def test_county_grid_is_sized_from_the_number_of_counties(results):
+    """Seven counties: a 3 x 3 grid with two cells hidden, a shorter figure, x labels on the
+    lowest panel of each column (issue 16: no fixed 4 x 3 grid)."""
+    from types import SimpleNamespace
+
+    full = results[0]
+    seven = sorted(set(figures.county_names()) - {figures.PREFECTURE})[:7]
+    subset = SimpleNamespace(gaps=full.gaps[full.gaps["region"].isin(seven + [figures.PREFECTURE])],
+                             scenario=full.scenario)
+    figure, data = figures.capacity_vs_demand(subset, "elderly_beds")
+    twelve, _ = figures.capacity_vs_demand(full, "elderly_beds")
+    visible = [ax for ax in figure.axes if ax.get_visible()]
+    assert data["region"].nunique() == 7 and len(visible) == 7 and len(figure.axes) == 9
+    assert figure.get_figheight() < twelve.get_figheight()
+    labelled = [ax for ax in visible if ax.get_xlabel()]
+    assert len(labelled) == 3 and all(ax.xaxis.get_tick_params()["labelbottom"] for ax in labelled)
+
+
+def test_figures_with_the_same_numbers_share_a_key(results):
+    """The fertility variant leaves the elderly-care figures unchanged, not the childcare ones."""
+    from oloy_model.reporting.render import share
+
+    share(results)
+    jobs = {(job[0], job[1]): job for job in figures.figure_jobs(results)}
+    key = lambda scenario, name: figures.figure_key(jobs[(scenario, name)])  # noqa: E731
+    other = results[1].scenario.name
+    assert key("baseline", "capacity_vs_demand_elderly_beds") == key(other, "capacity_vs_demand_elderly_beds")
+    assert key("baseline", "capacity_vs_demand_childcare_places") != key(other, "capacity_vs_demand_childcare_places")
+    assert key("baseline", "pyramid_counties") != key(other, "pyramid_counties")
+    assert key("all", "older_population") == "all/older_population"
+
+
+def test_a_shared_figure_names_every_scenario(results):
+    figure, _ = figures.gap_heatmaps(results[0], "elderly_beds", label="baseline, three_child_support")
+    assert "(baseline, three_child_support)" in figure.get_suptitle()
+    assert "(baseline)" in figures.gap_heatmaps(results[0], "elderly_beds")[0].get_suptitle()
