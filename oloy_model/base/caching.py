@@ -12,6 +12,10 @@
 * **Warnings are not lost.** The warnings raised while the value was built are kept with it
   and issued again on every call, as if the builder had run again: shown or not, and once
   per location or always, under the caller's warning filters.
+* **The same numbers on any machine.** The value is built with BLAS on one thread
+  (:func:`threadpoolctl.threadpool_limits`): threaded BLAS splits sums by the number of
+  cores, so a fitted estimate (a least-squares solve) could differ in its last digits between
+  machines, or between a notebook and the ``oloy`` command.
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 T = TypeVar("T")
 
@@ -37,7 +42,7 @@ def read_only_cache(maxsize: int | None = 128) -> Callable[[Callable[..., T]], C
 
         @functools.lru_cache(maxsize=maxsize)
         def build(*args, **kwargs) -> tuple[object, tuple[warnings.WarningMessage, ...]]:
-            with warnings.catch_warnings(record=True) as caught:
+            with warnings.catch_warnings(record=True) as caught, threadpool_limits(limits=1, user_api="blas"):
                 warnings.simplefilter("always")
                 value = builder(*args, **kwargs)
             return freeze(value), tuple(caught)

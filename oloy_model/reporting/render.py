@@ -22,6 +22,9 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
+import scipy.linalg  # noqa: F401 - loads scipy's own OpenBLAS, so one_blas_thread limits it too
+from threadpoolctl import threadpool_limits
+
 from ..base.resources import data_checksum
 from ..base.safe_names import child
 from ..base.version import __version__
@@ -123,41 +126,16 @@ def index_rows(rendered: Sequence[list[dict]]) -> list[dict]:
     return [{k: v for k, v in row.items() if k != "position"} for row in rows]
 
 
-OPENBLAS_SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
-                    "openblas_set_num_threads64_", "openblas_set_num_threads")
+def one_blas_thread() -> None:
+    """Run BLAS (numpy's and scipy's OpenBLAS, or MKL) on one thread in this process and the
+    workers it forks, through :mod:`threadpoolctl`.
 
-
-def one_blas_thread() -> list[str]:
-    """Run numpy's and scipy's OpenBLAS on one thread in this process (and the workers it forks).
-
-    The main job is parallel by process; OpenBLAS threads on top of that wait for cores the
-    workers hold: measured on the shared 2-core machine, a 101 x 101 ``numpy.linalg.solve``
-    (the migration schedule fit) took 95 ms instead of 0.07 ms. One thread also makes the
-    numbers independent of the machine's core count (threaded BLAS sums in another order;
-    differences of about 1e-11). Uses OpenBLAS's own ``openblas_set_num_threads`` (the
-    libraries loaded here, found in ``/proc/self/maps``); elsewhere it does nothing.
-    Returns the libraries set.
+    The main job is parallel by process; BLAS threads on top of that wait for cores the workers
+    hold: measured on the shared 2-core machine, a 101 x 101 ``numpy.linalg.solve`` took 95 ms
+    instead of 0.07 ms. (The estimates are built on one BLAS thread anyway, see
+    :mod:`oloy_model.base.caching`, so the numbers do not depend on this.)
     """
-    import ctypes
-
-    try:
-        import scipy.linalg  # noqa: F401 - loads scipy's own OpenBLAS, so it is set too
-        with open("/proc/self/maps", encoding="utf-8") as maps:
-            paths = sorted({line.split()[-1] for line in maps
-                            if "openblas" in line.lower() and line.split()[-1].startswith("/")})
-    except (ImportError, OSError):
-        return []
-    done = []
-    for path in paths:
-        try:
-            library = ctypes.CDLL(path)
-        except OSError:
-            continue
-        setter = next((getattr(library, name) for name in OPENBLAS_SETTERS if hasattr(library, name)), None)
-        if setter is not None:
-            setter(ctypes.c_int(1))
-            done.append(path)
-    return done
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def default_workers() -> int:
