@@ -5,13 +5,14 @@ prefecture``; ``000000`` is the nation). The area's inputs are built once in the
 (their time is printed apart: it is the projection's, not the ensemble's); then for 1 and 2
 workers a fresh LocalCluster (processes, one thread each) runs
 :func:`oloy_model.uncertainty.distributed.simulate_distributed` and the quantile table. Printed:
-wall time of the ensemble, each worker's peak resident set (``getrusage`` in the worker, over
+wall time of the ensemble, each worker's peak resident set (``VmHWM`` in the worker, over
 its life) and the driver's, and a few quantiles of the area total. Only the bundled area has a
 capacity ledger: elsewhere P(shortfall) does not exist and the quantiles of population and of
 the care-need and enrolment totals (the demand drivers) are printed instead.
 """
 from __future__ import annotations
 
+import os
 import resource
 import sys
 import time
@@ -21,6 +22,19 @@ import warnings
 def peak_rss() -> int:
     """Peak resident set of this process [bytes] (Linux reports kB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def high_water_mark() -> int:
+    """Peak resident set of this process image [bytes]: ``VmHWM`` of /proc/self/status.
+
+    A worker's ``ru_maxrss`` would not do: it survives ``execve``, so a spawned worker starts
+    from the driver's peak at the moment it was started.
+    """
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("/proc/self/status has no VmHWM line (not Linux?)")
 
 
 def main(area: str = "530000", draws: int = 1000, partition: str = "prefecture") -> None:
@@ -44,9 +58,10 @@ def main(area: str = "530000", draws: int = 1000, partition: str = "prefecture")
             simulated = time.perf_counter() - start
             table = ensemble.quantiles(["population", "age_60plus", "care_need", "enrolled", "births"])
             elapsed = time.perf_counter() - start
-            peaks = client.run(peak_rss)
+            peaks = client.run(high_water_mark)
         worker_peaks = ", ".join(f"{value / 2**20:,.0f} MiB" for value in peaks.values())
-        print(f"{workers} worker(s): {draws:,} draws simulated in {simulated:.1f} s, with the quantile table "
+        load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+        print(f"{workers} worker(s): load {load}; {draws:,} draws simulated in {simulated:.1f} s, with the quantile table "
               f"{elapsed:.1f} s; peak per worker {worker_peaks}; driver peak {peak_rss() / 2**20:,.0f} MiB")
     root = ensemble.regions[-1]
     for quantity, year in (("population", 2035), ("population", 2050), ("age_60plus", 2050), ("care_need", 2035),
