@@ -91,6 +91,8 @@ def check_draw_arguments(args: argparse.Namespace, names) -> None:
                              "--draws N (e.g. --draws 1000) or leave out --seed (a deterministic run has no seed)")
     args.seed = 1 if args.seed is None else args.seed
     check_seed(args.seed, label="--seed ")
+    if getattr(args, "dask", None) and not args.draws:
+        raise OloyInputError(f"--dask {args.dask}: no draws to distribute; expected --draws N (N >= 1) with it")
     if args.draws:
         check_draws(args.draws, label="--draws ")
         for name in names:
@@ -112,7 +114,8 @@ def _run(args: argparse.Namespace) -> int:
     if observations is not None:
         load_observations(observations)  # a bad file fails before any work, naming the row
     folder = run_scenarios(names, Path(args.out), force=args.force, figures=not args.no_figures,
-                           draws=args.draws, seed=args.seed, observations=observations, svg=args.svg)
+                           draws=args.draws, seed=args.seed, observations=observations, svg=args.svg,
+                           dask=args.dask)
     print(f"wrote {folder}")
     return 0
 
@@ -205,6 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=None,
                      help="random seed of the draws (with --draws), a whole number >= 0; default 1 (same seed, "
                           "same bytes)")
+    run.add_argument("--dask", nargs="?", const="local", default=None, metavar="ADDRESS",
+                     help="run the draws on Dask (optional dependency: pip install 'oloy_model[dask]'): a local "
+                          "cluster of worker processes, or the scheduler at ADDRESS (tcp://host:8786); same numbers")
     run.add_argument("--observations", default="", help="CSV of newer official figures (observations layout, with "
                      "basis): added to the bundled ones, re-anchors anchored scenarios, shown beside the model")
     run.add_argument("--area", default="", help="division code of another area (`oloy areas`): deterministic "

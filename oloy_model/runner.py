@@ -33,6 +33,7 @@ from .reporting.style import load_fonts
 from .reporting.summary import summary_table
 from .reporting.workbook import readme_sheet, with_region_names, write_workbook
 from .review.official import comparison_table
+from .uncertainty.distributed import simulate_distributed
 from .uncertainty.ensemble import simulate
 
 UNITS = {"population": "persons", "age_0_2": "persons", "age_0_14": "persons", "age_15_59": "persons",
@@ -85,12 +86,14 @@ def _scenario_tables(index: int, folder: Path) -> pd.DataFrame:
 
 def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False, figures: bool = True,
                   draws: int = 0, seed: int = 1, progress: Callable[[str], None] | None = None,
-                  observations: Path | None = None, svg: bool = False) -> Path:
+                  observations: Path | None = None, svg: bool = False, dask: str | None = None) -> Path:
     """Load, project and write every scenario; the folder appears only when all succeeded.
 
     ``observations``: a file of official figures (observations layout) added to the bundled
     ones: anchored scenarios re-anchor to them and every scenario is evaluated against them.
     Figures are PNG (drawn once each, on every core); ``svg=True`` also writes each as SVG.
+    ``dask``: run the draws on Dask (``"local"``: a local cluster; else a scheduler address);
+    the numbers are the in-process ones bit for bit.
     """
     scenarios: list[Scenario] = [load_scenario(name) for name in names]  # validate all before any work
     if observations is not None:
@@ -113,7 +116,11 @@ def run_scenarios(names: Sequence[str | Path], out: Path, *, force: bool = False
             results.append(run(scenario))
             if draws:
                 say(f"[{index}/{len(scenarios)}] {scenario.name}: {draws} stochastic draws (seed {seed}) ...")
-                ensemble = simulate(scenario, draws=draws, seed=seed, progress=say)
+                if dask:
+                    ensemble = simulate_distributed(scenario, draws=draws, seed=seed, progress=say,
+                                                    address=None if dask == "local" else dask)
+                else:
+                    ensemble = simulate(scenario, draws=draws, seed=seed, progress=say)
                 ensembles.append(ensemble)
                 child(folder, scenario.name).mkdir(parents=True, exist_ok=True)
                 write_csv(ensemble.quantiles(), folder / scenario.name / "quantiles.csv")

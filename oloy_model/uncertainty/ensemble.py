@@ -13,6 +13,7 @@ See :mod:`oloy_model.uncertainty.stochastic` for the models and their fits.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -53,12 +54,13 @@ class Ensemble:
     Attributes
     ----------
     scenario : Scenario
-    result : Result
-        The deterministic run (capacity, ledger, deterministic gaps) the draws are set against.
+    result : Result or None
+        The deterministic run (capacity, ledger, deterministic gaps) the draws are set against;
+        None for an area other than the bundled one (no capacity ledger: no gap tables).
     seed, draws : int
     regions : list[str]
-        The counties, then the prefecture (:func:`~oloy_model.base.hierarchy.area_code`; the sum of
-        the counties in every draw).
+        The counties, then the area (:func:`~oloy_model.base.hierarchy.area_code`; the sum of
+        the counties simulated, in every draw).
     years : ndarray
     stats : ndarray, shape (draws, years, regions + 1, len(STAT_NAMES))
     uptake_noise : ndarray, shape (draws, 2)
@@ -90,6 +92,10 @@ class Ensemble:
     @functools.cached_property
     def _capacity(self) -> np.ndarray:
         """Capacity (years, regions + 1, services) [places] from the deterministic ledger."""
+        if self.result is None:
+            raise OloyInputError(f"{self.scenario.name}: projection.area = {resolve(self.scenario).projection.area!r} "
+                                 "has no capacity ledger, so no gaps or demand against capacity; expected "
+                                 "Ensemble.quantiles() (population, births, care need) for another area")
         return _capacity_array(self.result, self.regions[:-1], self.years)
 
     @functools.cached_property
@@ -283,7 +289,8 @@ class _SurvivalGrid:
 
 
 def simulate(scenario: Scenario | str, draws: int = 1000, seed: int = 1, *, keep_cells: bool = False,
-             progress: Callable[[str], None] | None = None, chunk_size: int = CHUNK_SIZE) -> Ensemble:
+             progress: Callable[[str], None] | None = None, chunk_size: int = CHUNK_SIZE,
+             regions: Sequence[str] | None = None) -> Ensemble:
     """Run ``draws`` stochastic projections of a scenario and set them against capacity.
 
     Parameters
@@ -301,6 +308,11 @@ def simulate(scenario: Scenario | str, draws: int = 1000, seed: int = 1, *, keep
     chunk_size : int
         Draws projected together (vectorised); memory, not results, depends on it: any chunk
         size gives the same numbers bit for bit.
+    regions : sequence of str, optional
+        Simulate only these counties (division codes of the area's counties); their rows are
+        the full ensemble's bit for bit (each county's noise is keyed by its code,
+        :func:`oloy_model.uncertainty.stochastic.block_noise`), and the last row is their sum.
+        Default: every county of the area.
 
     Notes
     -----
@@ -315,11 +327,11 @@ def simulate(scenario: Scenario | str, draws: int = 1000, seed: int = 1, *, keep
     draws = check_draws(draws, keep_cells=bool(keep_cells))
     seed = check_seed(seed)
     chunk_size = check_whole_number("chunk_size=", chunk_size, minimum=1)
-    inputs = build_inputs(scenario)
+    projector, result = prepare(scenario)
+    if regions is not None:
+        projector = projector.subset(check_regions(regions, projector.inputs.codes))
+    inputs = projector.inputs
     check_draws(draws, years=inputs.years.size + 1, counties=len(inputs.codes), keep_cells=bool(keep_cells))
-    result = run(scenario)
-    p = resolved_parameters(scenario)
-    projector = _Projector(scenario, inputs, p)
     years = projector.years
     stats = np.empty((draws, years.size, len(inputs.codes) + 1, len(STAT_NAMES)))
     uptake_noise = np.empty((draws, 2))
@@ -328,13 +340,44 @@ def simulate(scenario: Scenario | str, draws: int = 1000, seed: int = 1, *, keep
     report_every = max(chunk_size, draws // 10)  # about ten progress lines at most
     for start in range(0, draws, chunk_size):
         stop = min(draws, start + chunk_size)
-        noise = stochastic.draw_noise(seed, start, stop, inputs.years.size, len(inputs.codes), p, cache)
-        projector.project(noise, stats[start:stop], None if cells is None else cells[start:stop])
-        uptake_noise[start:stop] = noise["uptake"]
+        uptake_noise[start:stop] = projector.project(seed, start, stop, stats[start:stop],
+                                                     None if cells is None else cells[start:stop], cache)
         if progress and (stop == draws or stop // report_every > start // report_every):
             progress(f"  draws: {stop:,}/{draws:,} done")
-    return Ensemble(scenario, result, seed, draws, list(inputs.codes) + [area_code()], years, stats, uptake_noise,
-                    p, cells)
+    add_area_total(stats)
+    return Ensemble(scenario, result, seed, draws, list(inputs.codes) + [area_code(resolve(scenario).projection.area)],
+                    years, stats, uptake_noise, projector.parameters, cells)
+
+
+def prepare(scenario: Scenario) -> tuple[_Projector, Result | None]:
+    """The projector of every county of the scenario's area and the deterministic run.
+
+    The run (capacity for the gaps) exists for the bundled area only; elsewhere it is None.
+    """
+    result = run(scenario) if resolve(scenario).projection.area is None else None
+    p = resolved_parameters(scenario)
+    return _Projector(scenario, build_inputs(scenario), p), result
+
+
+def check_regions(regions: Sequence[str], codes: Sequence[str]) -> list[int]:
+    """Positions (ascending, in the area's order) of the counties ``regions`` among ``codes``."""
+    if isinstance(regions, str) or not len(regions):
+        raise OloyInputError(f"regions={regions!r}; expected a non-empty list of county codes of the area")
+    position = {code: i for i, code in enumerate(codes)}
+    unknown = [code for code in regions if str(code) not in position]
+    if unknown:
+        raise OloyInputError(f"regions={list(regions)!r}: {unknown} are not counties of the area; expected codes "
+                             f"among {list(codes)[:5]}... ({len(codes)} counties)")
+    return sorted({position[str(code)] for code in regions})
+
+
+def add_area_total(stats: np.ndarray) -> None:
+    """Write the sum of the counties (every axis-2 row but the last) into the last row, per draw.
+
+    One reduction over the whole array, after every chunk and partition is in place, so that
+    the in-process and the distributed ensembles add the same numbers in the same order.
+    """
+    stats[:, :, -1] = stats[:, :, :-1].sum(axis=2)
 
 
 class _Projector:
@@ -342,6 +385,7 @@ class _Projector:
 
     def __init__(self, scenario: Scenario, inputs: Inputs, p: dict):
         self.inputs = inputs
+        self.parameters = p
         a = resolve(scenario)
         self.years = np.concatenate([[a.projection.base_year], inputs.years])
         self.weights = _weights(uptake_parameters(a.demand))
@@ -351,7 +395,36 @@ class _Projector:
         self.schedule = inputs.asfr[0, 0] / inputs.tfr[0, 0] if inputs.tfr[0, 0] > 0 else None
         self.uses_counts = bool(np.any(inputs.migration_counts))  # else skip the all-zero basis's arithmetic
 
-    def project(self, noise: dict[str, np.ndarray], stats: np.ndarray, cells: np.ndarray | None) -> None:
+    def subset(self, positions: Sequence[int]) -> _Projector:
+        """The projector of the counties at ``positions`` (area-level settings unchanged).
+
+        Every kernel operation is elementwise along the region axis, so the counties' numbers
+        are the full projector's bit for bit.
+        """
+        index = np.asarray(positions, dtype=int)
+        inputs = self.inputs
+        sliced = dataclasses.replace(
+            inputs, codes=[inputs.codes[i] for i in index], base=inputs.base[index], asfr=inputs.asfr[:, index],
+            migration_rates=inputs.migration_rates[:, index], migration_counts=inputs.migration_counts[:, index],
+            tfr=inputs.tfr[:, index],
+            migration_anchor=None if inputs.migration_anchor is None else inputs.migration_anchor[index])
+        copy = object.__new__(_Projector)
+        copy.__dict__.update(self.__dict__, inputs=sliced)
+        return copy
+
+    def project(self, seed: int, start: int, stop: int, stats: np.ndarray, cells: np.ndarray | None,
+                cache: dict) -> np.ndarray:
+        """Project draws ``start`` .. ``stop - 1``: fill ``stats`` (n, years, regions + 1, stats;
+        the last row is left to :func:`add_area_total`) and ``cells``; return the uptake noise (n, 2).
+
+        ``cache`` keeps the last noise block between calls (:func:`~oloy_model.uncertainty.stochastic.draw_noise`).
+        """
+        noise = stochastic.draw_noise(seed, start, stop, self.inputs.years.size, self.inputs.codes, self.parameters,
+                                      cache)
+        self._project(noise, stats, cells)
+        return noise["uptake"]
+
+    def _project(self, noise: dict[str, np.ndarray], stats: np.ndarray, cells: np.ndarray | None) -> None:
         """Fill ``stats`` (n, years, regions + 1, stats) and ``cells`` for the n draws of ``noise``.
 
         Every operation is elementwise along the draw axis, so a draw's numbers do not depend
@@ -380,7 +453,6 @@ class _Projector:
                                      record=("totals", "births") + (("population",) if cells is not None else ()))
         stats[:, 0, :n_regions, -1] = 0.0  # births of the base year are not projected
         stats[:, 1:, :n_regions, -1] = np.moveaxis(arrays["births"].sum(axis=-1), 0, 1)
-        stats[:, :, n_regions] = stats[:, :, :n_regions].sum(axis=2)
 
     def _band_sums(self, population: np.ndarray) -> np.ndarray:
         return _band_sums(population, self.weights)

@@ -23,11 +23,15 @@ components vary, in :mod:`oloy_model.demography.variability`; this module draws 
 * **Uptake** (assumption): institutional take-up and childcare enrolment each get one
   log-normal multiplier per draw (sd 0.2).
 
-* **Random streams.** Draws come in fixed blocks of :data:`NOISE_BLOCK`; block ``k`` is
-  drawn in full from its own generator, the ``k``-th child of ``numpy.random.SeedSequence(seed)``
-  (:func:`block_noise`). Draw ``i`` therefore gets the same numbers whatever the number of
-  draws and however the ensemble is cut into chunks (PCG64: O'Neill 2014, HMC-CS-2014-0905; numpy's
-  ``SeedSequence`` spawning for independent parallel streams).
+* **Random streams.** Draws come in fixed blocks of :data:`NOISE_BLOCK`. The common factors of
+  block ``k`` (prefecture TFR, e0, uptake) come from ``SeedSequence(seed, spawn_key=(k,))``, the
+  ``k``-th child of ``SeedSequence(seed)``; each county's own paths (TFR deviation, migration)
+  from ``SeedSequence(seed, spawn_key=(k, int(code)))``, keyed by its division code
+  (:func:`block_noise`). Draw ``i`` of a county therefore gets the same numbers whatever the
+  number of draws, however the ensemble is cut into chunks, and whichever other counties are
+  simulated with it (a prefecture alone, its province, the nation: partition invariance, which
+  :mod:`oloy_model.uncertainty.distributed` relies on). PCG64: O'Neill 2014, HMC-CS-2014-0905;
+  numpy's ``SeedSequence`` spawn keys for independent parallel streams.
 
 References: Box, Jenkins & Reinsel, Time Series Analysis (4th ed., 2008), ch. 3-5; Alkema et
 al. (2011), "Probabilistic projections of the total fertility rate for all countries",
@@ -36,21 +40,18 @@ Demography 48:815-839 (AR(1) fluctuations around a trend); Lee & Tuljapurkar (19
 """
 from __future__ import annotations
 
-import warnings
+from collections.abc import Sequence
+
 import numpy as np
+
+from ..base.errors import OloyInputError
 
 NOISE_BLOCK = 1000  # draws per random block; changing it changes every draw's numbers
 
 
 def ar1_paths(rng: np.random.Generator, shape: tuple[int, ...], steps: int, ar: float, sd: float) -> np.ndarray:
     """AR(1) paths started at 0: ``x_t = ar x_{t-1} + e_t``, ``e ~ N(0, sd^2)``; shape ``shape + (steps,)``."""
-    shocks = rng.standard_normal(shape + (steps,)) * sd
-    out = np.empty_like(shocks)
-    previous = np.zeros(shape)
-    for t in range(steps):
-        previous = ar * previous + shocks[..., t]
-        out[..., t] = previous
-    return out
+    return _ar1_filter(rng.standard_normal(shape + (steps,)) * sd, ar)
 
 
 def integrated_ar1_paths(rng: np.random.Generator, shape: tuple[int, ...], steps: int, ar: float,
@@ -64,18 +65,21 @@ def random_walk_paths(rng: np.random.Generator, shape: tuple[int, ...], steps: i
     return np.cumsum(rng.standard_normal(shape + (steps,)) * sd, axis=-1)
 
 
-def block_noise(seed: int, block: int, steps: int, regions: int, p: dict) -> dict[str, np.ndarray]:
-    """All random paths of draws ``block * NOISE_BLOCK`` .. ``+ NOISE_BLOCK - 1``, in a fixed order.
+def block_noise(seed: int, block: int, steps: int, codes: Sequence[str], p: dict) -> dict[str, np.ndarray]:
+    """All random paths of draws ``block * NOISE_BLOCK`` .. ``+ NOISE_BLOCK - 1`` for counties ``codes``.
 
     Parameters
     ----------
     seed : int
         The ensemble's seed (>= 0).
     block : int
-        Block number; its generator is ``default_rng(SeedSequence(seed, spawn_key=(block,)))``,
-        the ``block``-th child of ``SeedSequence(seed)``.
-    steps, regions : int
-        Projection steps [years] and counties.
+        Block number. The common factors come from
+        ``default_rng(SeedSequence(seed, spawn_key=(block,)))``, county ``code``'s own paths from
+        ``default_rng(SeedSequence(seed, spawn_key=(block, int(code))))``.
+    steps : int
+        Projection steps [years].
+    codes : sequence of str
+        The counties' 6-digit division codes, in the order of the returned region axis.
     p : dict
         Standard deviations and AR coefficients (see :func:`oloy_model.uncertainty.ensemble.resolved_parameters`).
 
@@ -85,23 +89,52 @@ def block_noise(seed: int, block: int, steps: int, regions: int, p: dict) -> dic
         ``tfr`` (steps), ``county_tfr`` (regions, steps), ``e0`` (steps), ``migration_level``
         (regions, 1), ``migration_annual`` (regions, steps) [log scale or years], ``uptake`` (2)
         [log scale]. The whole block is always drawn, so that a draw's numbers do not depend
-        on how many draws follow it.
+        on how many draws follow it; a county's numbers depend only on (seed, block, code).
     """
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,)))
+    common = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,)))
     n = NOISE_BLOCK
-    return {
-        "tfr": integrated_ar1_paths(rng, (n,), steps, p["fertility_ar"], p["fertility_sd"]),
-        "county_tfr": ar1_paths(rng, (n, regions), steps, p["county_fertility_ar"], p["county_fertility_sd"]),
-        "e0": random_walk_paths(rng, (n,), steps, p["e0_sd"]),
-        "migration_level": rng.standard_normal((n, regions, 1)) * p["migration_level_sd"],
-        "migration_annual": ar1_paths(rng, (n, regions), steps, p["migration_ar"], p["migration_annual_sd"]),
-        "uptake": rng.standard_normal((n, 2)) * p["uptake_sd"],
+    noise = {
+        "tfr": integrated_ar1_paths(common, (n,), steps, p["fertility_ar"], p["fertility_sd"]),
+        "e0": random_walk_paths(common, (n,), steps, p["e0_sd"]),
+        "uptake": common.standard_normal((n, 2)) * p["uptake_sd"],
     }
+    # Standard normals county by county (each from its own stream), then the AR filters on all
+    # of them at once: the filters are elementwise, so a county's paths do not depend on the others.
+    tfr_shocks = np.empty((n, len(codes), steps))
+    level = np.empty((n, len(codes), 1))
+    migration_shocks = np.empty((n, len(codes), steps))
+    for r, code in enumerate(codes):
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block, _code_key(code))))
+        tfr_shocks[:, r] = rng.standard_normal((n, steps))
+        level[:, r, 0] = rng.standard_normal(n)
+        migration_shocks[:, r] = rng.standard_normal((n, steps))
+    noise["county_tfr"] = _ar1_filter(tfr_shocks * p["county_fertility_sd"], p["county_fertility_ar"])
+    noise["migration_level"] = level * p["migration_level_sd"]
+    noise["migration_annual"] = _ar1_filter(migration_shocks * p["migration_annual_sd"], p["migration_ar"])
+    return noise
 
 
-def draw_noise(seed: int, start: int, stop: int, steps: int, regions: int, p: dict,
+def _code_key(code: str) -> int:
+    """A county's division code as a spawn-key word (6 digits, so never the common stream's)."""
+    text = str(code)
+    if not text.isdigit():
+        raise OloyInputError(f"region code {code!r}; expected a division code of digits (e.g. '532901')")
+    return int(text)
+
+
+def _ar1_filter(shocks: np.ndarray, ar: float) -> np.ndarray:
+    """AR(1) paths ``x_t = ar x_{t-1} + e_t`` from shocks ``e`` (last axis: steps), started at 0."""
+    out = np.empty_like(shocks)
+    previous = np.zeros(shocks.shape[:-1])
+    for t in range(shocks.shape[-1]):
+        previous = ar * previous + shocks[..., t]
+        out[..., t] = previous
+    return out
+
+
+def draw_noise(seed: int, start: int, stop: int, steps: int, codes: Sequence[str], p: dict,
                cache: dict | None = None) -> dict[str, np.ndarray]:
-    """The random paths of draws ``start`` .. ``stop - 1`` (see :func:`block_noise`).
+    """The random paths of draws ``start`` .. ``stop - 1`` of counties ``codes`` (see :func:`block_noise`).
 
     ``cache`` (a dict kept by the caller) holds the last block, so that consecutive small
     chunks do not redraw it.
@@ -111,7 +144,7 @@ def draw_noise(seed: int, start: int, stop: int, steps: int, regions: int, p: di
     for block in range(start // NOISE_BLOCK, (stop - 1) // NOISE_BLOCK + 1):
         if cache.get("block") != block:
             cache.clear()
-            cache.update(block=block, noise=block_noise(seed, block, steps, regions, p))
+            cache.update(block=block, noise=block_noise(seed, block, steps, codes, p))
         low = max(start, block * NOISE_BLOCK) - block * NOISE_BLOCK
         high = min(stop, (block + 1) * NOISE_BLOCK) - block * NOISE_BLOCK
         parts.append({key: value[low:high] for key, value in cache["noise"].items()})

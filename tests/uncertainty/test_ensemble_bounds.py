@@ -42,8 +42,8 @@ def test_noise_is_the_same_across_a_block_boundary():
     p = {"fertility_ar": 0.3, "fertility_sd": 0.05, "county_fertility_ar": 0.5, "county_fertility_sd": 0.02,
          "e0_sd": 0.1, "migration_ar": 0.7, "migration_annual_sd": 0.1, "migration_level_sd": 0.3, "uptake_sd": 0.2}
     block = stochastic.NOISE_BLOCK
-    whole = stochastic.draw_noise(3, 0, 2 * block, 4, 2, p)
-    cut = stochastic.draw_noise(3, block - 2, block + 3, 4, 2, p)
+    whole = stochastic.draw_noise(3, 0, 2 * block, 4, ["532901", "532922"], p)
+    cut = stochastic.draw_noise(3, block - 2, block + 3, 4, ["532901", "532922"], p)
     for key, value in whole.items():
         np.testing.assert_array_equal(cut[key], value[block - 2:block + 3])
     assert not np.array_equal(whole["tfr"][0], whole["tfr"][block])  # the blocks' streams differ
