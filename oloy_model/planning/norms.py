@@ -35,7 +35,7 @@ NO_LEDGER = ("No capacity ledger for area {area}: only the bundled area (Dali) h
              "and indicators are absent (empty tables), not computed against zero capacity; set "
              "capacity.ledger_file (the ledger layout of docs/methods.md) to get them.")
 NATIONAL_NORMS = ("Norm demand on national norms (data/plan/national_norms.csv): {keys}. No national value, so "
-                  "no norm: {missing}.")
+                  "no norm: {missing} (without beds per 1,000 aged 60+ there are no nursing-type beds on the norm basis either).")
 UPTAKE = ("Uptake demand: national parameters (60+ unable to care for themselves 2.34% and in institutions 0.73%, "
           "2020 census long form; under-3 enrolment, NHC) and assumptions (age shapes, occupancy), calibrated "
           "on the area's 2020 census population; no Dali figure is used.")
