@@ -39,6 +39,8 @@ NATIONAL_NORMS = ("Norm demand on national norms (data/plan/national_norms.csv):
 UPTAKE = ("Uptake demand: national parameters (60+ unable to care for themselves 2.34% and in institutions 0.73%, "
           "2020 census long form; under-3 enrolment, NHC) and assumptions (age shapes, occupancy), calibrated "
           "on the area's 2020 census population; no Dali figure is used.")
+UNLISTED = ("The capacity ledger has no row for {services}: their capacity is unknown, so their gaps are absent "
+            "(not computed against zero capacity).")
 NO_COSTS = "No unit costs for area {area}: the Dali plan's costs are local; the cost to close a gap is missing."
 NO_CHECKS = "Plan checks exist only for the bundled area (they recompute the Dali plan's figures)."
 

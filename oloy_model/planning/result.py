@@ -238,6 +238,10 @@ def _run_area(scenario: Scenario, a: Assumptions, ledger: pd.DataFrame | None) -
                       gp.shortfall_summary(empty_gaps), _empty_frame(INDICATOR_COLUMNS), costs, checks, notes=notes)
     capacity = cap.capacity_by_year(ledger, years, regions)
     gap_table = gp.gaps(demand, capacity, {}, area=area)
+    listed = set(ledger["service"])  # a service the ledger never mentions has unknown capacity, not zero
+    if listed != set(cap.SERVICES):
+        gap_table = gap_table[gap_table["service"].isin(listed)].reset_index(drop=True)
+        notes += (norms.UNLISTED.format(services=", ".join(s for s in cap.SERVICES if s not in listed)),)
     indicator_table = gp.indicators(capacity, _bands(population), _ownership(ledger, years, regions),
                                     norms.national_targets(), area=area)
     return Result(projection, demand, ledger, capacity, gap_table, gp.shortfall_summary(gap_table), indicator_table,
