@@ -18,6 +18,8 @@ import pandas as pd
 
 from ..base.hierarchy import area_code, hierarchy
 from ..base.national import national_regions
+from ..base.norms import national_norms
+from ..base.resources import read_bundled
 from ..demography.area_mortality import LABEL
 from ..demography.assumptions import e0_base_estimated, resolve
 from ..planning.result import Result
@@ -134,6 +136,18 @@ def _md_table(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+AREA_SOURCES = ("nbs2020_county_china", "nbs2010_county_china")
+
+
+def area_sources() -> pd.DataFrame:
+    """The sources an area run rests on: the national census tables, the national norms and the
+    uptake parameters (rows of ``data/sources.csv``)."""
+    ids = list(AREA_SOURCES) + list(national_norms()["source"]) + list(read_bundled("plan/demand_parameters.csv")["source"])
+    table = read_bundled("sources.csv").set_index("source_id")
+    keep = [i for i in dict.fromkeys(ids) if i in table.index]
+    return table.loc[keep, ["citation", "location", "quality"]].reset_index()
+
+
 def write_report(results: Sequence[Result], comparisons, figure_index: pd.DataFrame | None, folder: Path) -> None:
     """``report.md`` and a self-contained-enough ``report.html`` (figures linked from ``figures/``)."""
     area = resolve(results[0].scenario).projection.area
@@ -156,6 +170,9 @@ def write_report(results: Sequence[Result], comparisons, figure_index: pd.DataFr
             md.append(f"![{row.title}]({png})")
             body.append(f'<figure><img src="{html.escape(png)}" style="max-width:100%"><figcaption>'
                         f"{html.escape(str(row.title))}</figcaption></figure>")
+    cited = area_sources()
+    md += ["## Sources", "", _md_table(cited), ""]
+    body += ["<h2>Sources</h2>", cited.to_html(index=False)]
     (folder / "report.md").write_text("\n".join(md) + "\n", encoding="utf-8")
     page = ('<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8"><title>' + html.escape(title)
             + "</title></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
