@@ -19,14 +19,13 @@ import pandas as pd
 from .caching import read_only_cache
 from .resources import read_bundled
 
-NORMS_FILE = "plan/national_norms.csv"
 
 
 @read_only_cache(maxsize=1)
 def national_norms() -> pd.DataFrame:
     """The national norm table ``[key, value, unit, year, source, quality, quote_zh, notes]``
     (``value`` NaN where no national figure exists)."""
-    return read_bundled(NORMS_FILE)
+    return read_bundled("plan/national_norms.csv")
 
 
 def national_value(key: str) -> float | None:

@@ -57,7 +57,7 @@ def national_targets() -> dict[str, tuple[float, int]]:
 def area_notes(area: str, national_keys: tuple[str, ...], has_ledger: bool) -> tuple[str, ...]:
     """The notes of a run outside the bundled area (what is national, what is absent)."""
     table = national_norms().set_index("key")
-    used = [f"{key} = {table.loc[key, 'value']:g} [source: {table.loc[key, 'source']}]" for key in national_keys
+    used = [f"{key} = {table.loc[key, 'value']:g} (data/sources.csv: {table.loc[key, 'source']})" for key in national_keys
             if key in table.index and pd.notna(table.loc[key, "value"])]
     missing = [key.removeprefix("demand.").rsplit("_", 1)[0] for key in national_keys
                if key.endswith("_2025") and (key not in table.index or pd.isna(table.loc[key, "value"]))]
