@@ -115,9 +115,9 @@ def area_comparison(result: Result, years: Sequence[int] = YEARS, gap_year: int 
         table[f"rank_{column}"] = table[column].rank(ascending=False, method="min").astype(int)
     zh = national_regions(2020).set_index("region")["name_zh"]
     table.insert(0, "name_zh", [zh.get(code, "") for code in table.index])
+    table = table.sort_values(["share_60plus_2020"], ascending=False, kind="stable").reset_index()
     table.insert(0, "scenario", result.scenario.name)
-    table = table.sort_values(["share_60plus_2020"], ascending=False, kind="stable")
-    return table.reset_index()
+    return table
 
 
 PANELS = {"share_60plus_2020": "60岁及以上占比 Share aged 60+, 2020 [%]",
