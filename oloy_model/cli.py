@@ -57,8 +57,8 @@ def _areas(args: argparse.Namespace) -> int:
 
 
 def _run_area(args: argparse.Namespace, names) -> int:
-    """``oloy run --area CODE``: the deterministic projection of another area (no draws, no
-    figures, no capacity gaps yet; the bundled area runs the full job)."""
+    """``oloy run --area CODE``: the deterministic run of another area (national norms; gaps only
+    with a user ledger, ``capacity.ledger_file``; no draws yet); the bundled area runs the full job."""
     from pathlib import Path
 
     area = resolve_area(args.area)
@@ -68,7 +68,7 @@ def _run_area(args: argparse.Namespace, names) -> int:
     if args.draws or args.observations:
         raise OloyInputError(f"--area {args.area}: --draws and --observations are not yet supported outside the "
                              "bundled area; expected a deterministic run")
-    print(f"wrote {run_area(names, area, Path(args.out), force=args.force)}")
+    print(f"wrote {run_area(names, area, Path(args.out), force=args.force, figures=not args.no_figures, svg=args.svg)}")
     return 0
 
 
@@ -214,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--observations", default="", help="CSV of newer official figures (observations layout, with "
                      "basis): added to the bundled ones, re-anchors anchored scenarios, shown beside the model")
     run.add_argument("--area", default="", help="division code of another area (`oloy areas`): deterministic "
-                     "projection tables only (no capacity ledger there: gaps absent)")
+                     "run on national norms; gaps only with a user ledger (capacity.ledger_file), else absent")
     run.set_defaults(handler=_run)
     plan = commands.add_parser("plan", help="build schedules for the next plan, staff and home care (tables, workbook, figures, report)")
     plan.add_argument("scenarios", nargs="*", help="bundled names or TOML paths (default: next_plan)")

@@ -18,12 +18,10 @@ from .base.hierarchy import area_code, area_level, area_names
 from .base.national import areas
 from .base.safe_names import child, name_key
 from .base.scenario import _plain, load_scenario, Scenario
-from .demography.area_mortality import LABEL
-from .demography.assumptions import e0_base_estimated, resolve
 from .demography.population import regions
-from .demography.projection import project
 from .orchestrators import run
 from .planning.result import Result
+from .reporting.area_outputs import write_area_outputs
 from .reporting.digest import BASIS_READING, county_digest, reference_result, scenario_comparison, summary_sentences
 from .reporting.figures import figure_jobs, figure_key, write_figure_index
 from .reporting.output import write_csv, write_manifest
@@ -244,44 +242,25 @@ def raise_duplicate(scenario: Scenario, other: str) -> None:
                          "names must be unique in one run (without regard to case)")
 
 
-AREA_NOTE = """# Projection of {name} ({code})
-
-Deterministic projection only: population, births, deaths and net migration by county, sex
-and single year of age, and the assumptions used (`<scenario>/*.csv`).
-
-- Capacity: no capacity ledger is bundled for this area, so demand-capacity gaps are absent
-  (not zero: the capacity is unknown). Supply a ledger (docs/areas.md) when the full run
-  supports other areas.
-- Mortality level: {mortality}.
-- Migration: the 2010-2020 residual on the county crosswalk's stable units (docs/areas.md);
-  anchoring to official figures applies only to the bundled area.
-- Areas' totals are the sums of their counties (published rows that differ: docs/areas.md).
-"""
-
-
-def run_area(names: Sequence[str | Path], area: str, out: Path, *, force: bool = False,
-             progress: Callable[[str], None] | None = None) -> Path:
-    """Project every scenario for another area (``projection.area``) and write the projection
-    tables, a note and the manifest; the folder appears only when all succeeded."""
+def run_area(names: Sequence[str | Path], area: str, out: Path, *, force: bool = False, figures: bool = True,
+             svg: bool = False, progress: Callable[[str], None] | None = None) -> Path:
+    """Run every scenario for another area (``projection.area``): projection, demand on national
+    norms, gaps only with a user ledger (``capacity.ledger_file``); tables, workbook, figures and
+    report by :func:`oloy_model.reporting.area_outputs.write_area_outputs`. The folder appears only
+    when all succeeded."""
     scenarios = [load_scenario(name).with_values({"projection.area": area}) for name in names]
-    row = areas(area).set_index("region").loc[area]
     say = progress or (lambda message: print(message, file=sys.stderr))
 
     def fill(folder: Path) -> None:
-        records, mortality = [], []
+        results = []
         for index, scenario in enumerate(scenarios, start=1):
             say(f"[{index}/{len(scenarios)}] {scenario.name} ({area}): projecting ...")
-            projection = project(scenario)
-            for name in ("population", "births", "deaths", "net_migration", "assumptions"):
-                write_csv(getattr(projection, name), child(folder, scenario.name) / f"{name}.csv")
-            resolved = resolve(scenario)
-            e0 = resolved.mortality.e0_base
-            label = LABEL if e0_base_estimated(resolved) else "set in the scenario (mortality.e0_base)"
-            mortality.append(f"{scenario.name}: e0 {e0:.2f} years in {resolved.projection.base_year}, {label}")
-            records.append({"name": scenario.name, "content_hash": scenario.content_hash,
-                            "source": Path(scenario.source).name})
-        note = AREA_NOTE.format(name=row["name_zh"], code=area, mortality="; ".join(mortality))
-        (folder / "NOTE.md").write_text(note, encoding="utf-8")
-        write_manifest(folder, scenarios=records)
+            results.append(run(scenario))
+        if figures:
+            load_fonts()  # once, here: the figure workers inherit the loaded font (fork)
+        write_area_outputs(results, folder, [child(folder, s.name) for s in scenarios], figures=figures,
+                           formats=("png", "svg") if svg else ("png",))
+        write_manifest(folder, scenarios=[{"name": s.name, "content_hash": s.content_hash,
+                                           "source": Path(s.source).name} for s in scenarios])
 
-    return write_folder_atomically(Path(out), fill, force=force)
+    return write_folder_atomically(Path(out), fill, force=force, say=say)

@@ -130,10 +130,10 @@ def test_cli_lists_and_searches_areas(capsys):
     assert "no area matches" in capsys.readouterr().err
 
 
-def test_another_area_projects_and_the_full_run_refuses(tmp_path, capsys):
+def test_another_area_projects_and_the_full_run_has_no_gaps(tmp_path, capsys):
     """德宏州: the projection runs (base = census cells, no anchoring, ISMR mortality), the
-    full run with gaps refuses (no ledger: never zero capacity), and `oloy run --area` writes
-    the projection tables and a note."""
+    full run has no gaps without a ledger (never zero capacity) and says so, and
+    `oloy run --area` writes the tables and a note."""
     area = om.areas("德宏")["region"].iloc[0]
     scenario = om.load_scenario("baseline").with_values({"projection.area": area, "projection.horizon": 2025})
     with pytest.warns(om.DemographicWarning, match="applies only to the bundled area"):
@@ -143,12 +143,14 @@ def test_another_area_projects_and_the_full_run_refuses(tmp_path, capsys):
     assert base["population"].sum() == pytest.approx(om.areas(area)["population_2020"].iloc[0], rel=1e-9)
     e0 = projection.assumptions.query("quantity == 'e0_female' and year == 2021")
     assert list(e0["region"]) == [area]
-    with pytest.raises(om.OloyInputError, match="exists only for the bundled area"):
-        om.run(scenario)
+    with pytest.warns(om.DemographicWarning, match="No capacity ledger"):
+        result = om.run(scenario)
+    assert result.gaps.empty and result.capacity.empty and "No capacity ledger" in result.notes[0]
     out = tmp_path / "out"
-    assert main(["run", "baseline", "--area", area, "--out", str(out)]) == 0
+    assert main(["run", "baseline", "--area", area, "--out", str(out), "--no-figures"]) == 0
     note = (out / "NOTE.md").read_text(encoding="utf-8")
-    assert "gaps are absent" in note and "estimated (national level x ISMR)" in note
-    assert (out / "baseline" / "population.csv").is_file() and not (out / "baseline" / "gaps.csv").exists()
+    assert "gaps, shortfalls and indicators are absent" in note and "estimated (national level x ISMR)" in note
+    assert (out / "baseline" / "population.csv").is_file()
+    assert pd.read_csv(out / "baseline" / "gaps.csv").empty
     assert main(["run", "baseline", "--area", "999900", "--out", str(tmp_path / "bad")]) == 2
     assert "not a nation, province or prefecture" in capsys.readouterr().err

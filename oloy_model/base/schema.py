@@ -38,7 +38,7 @@ SCHEMA: dict[str, Key] = {
     # -- projection -----------------------------------------------------------------------
     "projection.base_year": Key("int", 2020, "year", "Census base: 2020 (7th census, 2020-11-01).", 2020, 2020),
     "projection.horizon": Key("int", 2050, "year", "Last projected year (population at 1 November).", 2021, 2100),
-    "projection.area": Key("str", "", "-", "Division code of the modelled area: a prefecture, a province or the nation (`oloy areas` lists them); empty = the bundled area (Dali). Outside Dali the mortality level defaults to the national level x ISMR (docs/areas.md) unless mortality.e0_base is set to another value than its default, and no capacity ledger exists (gaps are absent)."),
+    "projection.area": Key("str", "", "-", "Division code of the modelled area: a prefecture, a province or the nation (`oloy areas` lists them); empty = the bundled area (Dali). Outside Dali the mortality level defaults to the national level x ISMR (docs/areas.md) unless mortality.e0_base is set to another value than its default, demand runs on the national norms (data/plan/national_norms.csv) for norm keys left at their defaults, and gaps need a user ledger (capacity.ledger_file): without one they are absent, never zero capacity."),
     "projection.base_method": Key("choice", "mono", "-", "Single-year split of the census age groups.",
                                   choices=("mono", "pclm")),
     "projection.open_age_method": Key("choice", "wpp_china", "-", "Split of the census 85+ group into 85..100+.",

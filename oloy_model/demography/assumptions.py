@@ -22,6 +22,10 @@ Two keys depend on the area whatever their value: ``projection.area`` resolves t
 the bundled area (empty or its own code), else the checked code; ``mortality.e0_base`` left at
 its default (the Dali plan's value) outside the bundled area resolves to the area's estimated
 default, national level x ISMR (:func:`oloy_model.demography.area_mortality.mortality_default`).
+The demand-norm path points (``demand.elderly_beds_per_1000_*``, ``demand.nursing_share_*``,
+``demand.childcare_per_1000_*``) left at their defaults (the Dali plan's) outside the bundled
+area resolve to the national norms of :mod:`oloy_model.base.norms` (``None`` where the
+national plans give no value; :func:`national_norm_keys` lists them).
 
 Every field is named after its schema key (section = attribute of :class:`Assumptions`,
 key = field), so the schema (:mod:`oloy_model.base.schema`) stays the one list of keys, units and
@@ -39,6 +43,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..base.hierarchy import resolve_area
+from ..base.norms import national_value
 from ..base.scenario import Scenario
 from ..base.schema import SCHEMA
 from . import local_estimates as estimates, variability
@@ -130,21 +135,24 @@ class Demand:
     """``[demand]``: norm path points and the uptake parameters.
 
     A 2030 point is ``None`` when the scenario says ``"auto"``: the path then has no 2030
-    point and runs straight from 2025 to 2035 (:attr:`norm_paths`).
+    point and runs straight from 2025 to 2035 (:attr:`norm_paths`). Outside the bundled
+    area a norm point left at its default is the national value
+    (:func:`oloy_model.base.norms.national_value`), ``None`` where none exists: a path with
+    no point at all has no norm (its demand is absent).
     """
 
-    elderly_beds_per_1000_2020: float
-    elderly_beds_per_1000_2025: float
+    elderly_beds_per_1000_2020: float | None
+    elderly_beds_per_1000_2025: float | None
     elderly_beds_per_1000_2030: float | None
-    elderly_beds_per_1000_2035: float
-    nursing_share_2020: float
-    nursing_share_2025: float
+    elderly_beds_per_1000_2035: float | None
+    nursing_share_2020: float | None
+    nursing_share_2025: float | None
     nursing_share_2030: float | None
-    nursing_share_2035: float
-    childcare_per_1000_2020: float
-    childcare_per_1000_2025: float
+    nursing_share_2035: float | None
+    childcare_per_1000_2020: float | None
+    childcare_per_1000_2025: float | None
     childcare_per_1000_2030: float | None
-    childcare_per_1000_2035: float
+    childcare_per_1000_2035: float | None
     care_need_share_60plus: float
     care_need_age_slope: float
     care_need_cap: float
@@ -327,8 +335,31 @@ def e0_base_estimated(assumptions: "Assumptions") -> bool:
     return _area(values) is not None and values["mortality.e0_base"] == SCHEMA["mortality.e0_base"].default
 
 
+NORM_KEYS = tuple(f"demand.{field.format(year)}" for field in NORM_PATHS.values() for year in NORM_YEARS)
+
+
+def _norm_point(key: str) -> Callable[[Values], Any]:
+    """Resolver of one norm path point: the scenario's value in the bundled area or when stated
+    (not the default); else the national value, ``None`` where the national plans give none."""
+    def value(values: Values) -> float | None:
+        if _area(values) is not None and values[key] == SCHEMA[key].default:
+            return national_value(key)
+        return None if values[key] == "auto" else float(values[key])
+    return value
+
+
+def national_norm_keys(assumptions: "Assumptions") -> tuple[str, ...]:
+    """The demand-norm keys resolved to national norms (left at their defaults outside the
+    bundled area); empty for the bundled area."""
+    values = assumptions._values
+    if _area(values) is None:
+        return ()
+    return tuple(key for key in NORM_KEYS if values[key] == SCHEMA[key].default)
+
+
 # Keys whose value depends on the area (resolved like "auto", whatever their value).
-AREA_DEPENDENT: dict[str, Callable[[Values], Any]] = {"projection.area": _area, "mortality.e0_base": _e0_base}
+AREA_DEPENDENT: dict[str, Callable[[Values], Any]] = {"projection.area": _area, "mortality.e0_base": _e0_base} | {
+    key: _norm_point(key) for key in NORM_KEYS}
 
 
 def _value(key: str, values: Values) -> Any:

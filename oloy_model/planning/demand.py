@@ -140,15 +140,29 @@ def norm_demand(population: pd.DataFrame, paths: Mapping[str, Mapping[int, float
     Returns
     -------
     DataFrame [scenario, region, year, service, basis, demand] [beds or places]
+        A path without points (no norm: an area without a national value, see
+        :mod:`oloy_model.base.norms`) has no rows: elderly beds and nursing-type beds
+        (a share of them) need the beds path, nursing-type beds also the share path.
     """
     old = age_band(population, 60)
     everyone = age_band(population, 0)
+    present = {name: bool(points) for name, points in paths.items()}
     elderly, nursing, childcare = norm_from_totals(
         old["population"].to_numpy(), everyone["population"].to_numpy(),
-        ratio_path(old["year"], paths["elderly_beds_per_1000_60plus"]), ratio_path(old["year"], paths["nursing_share"]),
-        ratio_path(everyone["year"], paths["childcare_places_per_1000"]))
-    return _stack({"elderly_beds": old.assign(demand=elderly), "nursing_beds": old.assign(demand=nursing),
-                   "childcare_places": everyone.assign(demand=childcare)}, "norm")
+        _path_or_nan(old["year"], paths["elderly_beds_per_1000_60plus"]),
+        _path_or_nan(old["year"], paths["nursing_share"]),
+        _path_or_nan(everyone["year"], paths["childcare_places_per_1000"]))
+    parts = {"elderly_beds": old.assign(demand=elderly), "nursing_beds": old.assign(demand=nursing),
+             "childcare_places": everyone.assign(demand=childcare)}
+    keep = {"elderly_beds": present["elderly_beds_per_1000_60plus"],
+            "nursing_beds": present["elderly_beds_per_1000_60plus"] and present["nursing_share"],
+            "childcare_places": present["childcare_places_per_1000"]}
+    return _stack({service: part for service, part in parts.items() if keep[service]}, "norm")
+
+
+def _path_or_nan(years: np.ndarray, points: Mapping[int, float]) -> np.ndarray:
+    """:func:`ratio_path`, or NaN in every year for a path without points (no norm)."""
+    return ratio_path(years, points) if points else np.full(len(years), np.nan)
 
 
 def uptake_demand(population: pd.DataFrame, *, care_need: np.ndarray, institutional_takeup: float,
@@ -197,6 +211,9 @@ def enrolment_by_age(level: float, shape: np.ndarray, children: np.ndarray) -> n
 
 def _stack(parts: Mapping[str, pd.DataFrame], basis: str) -> pd.DataFrame:
     frames = [frame.assign(service=service, basis=basis) for service, frame in parts.items()]
+    if not frames:
+        return pd.DataFrame({column: pd.Series(dtype=float if column == "demand" else object)
+                             for column in DEMAND_COLUMNS})
     table = pd.concat(frames, ignore_index=True)
     table["scenario"] = table["scenario"].astype(str)
     return table[DEMAND_COLUMNS]

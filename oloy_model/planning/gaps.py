@@ -12,15 +12,17 @@ from ..base.hierarchy import area_code, with_parent_totals
 GAP_COLUMNS = ["scenario", "region", "year", "service", "basis", "demand", "capacity", "gap"]
 
 
-def gaps(demand: pd.DataFrame, capacity: pd.DataFrame, unit_cost: dict[str, float]) -> pd.DataFrame:
+def gaps(demand: pd.DataFrame, capacity: pd.DataFrame, unit_cost: dict[str, float], *,
+         area: str | None = None) -> pd.DataFrame:
     """Gap table ``[scenario, region, year, service, basis, demand, capacity, gap, cost_to_close_10k_yuan]``.
 
     Counties and the prefecture (where county surpluses offset shortfalls); the cost
-    to close is the shortfall [places] x the plan's unit cost [10k yuan per place].
+    to close is the shortfall [places] x the plan's unit cost [10k yuan per place] (NaN for a
+    service without one). ``area``: the modelled area (default the bundled one).
     """
     table = demand.merge(capacity, on=["region", "year", "service"], how="left", validate="many_to_one")
     table["capacity"] = table["capacity"].fillna(0.0)
-    table = with_parent_totals(table, ["scenario", "year", "service", "basis"], ["demand", "capacity"])
+    table = with_parent_totals(table, ["scenario", "year", "service", "basis"], ["demand", "capacity"], area=area)
     table["gap"] = table["demand"] - table["capacity"]
     table["cost_to_close_10k_yuan"] = np.maximum(table["gap"], 0.0) * table["service"].map(unit_cost)
     order = {name: i for i, name in enumerate(("elderly_beds", "nursing_beds", "childcare_places"))}
@@ -50,7 +52,8 @@ def shortfall_summary(gap_table: pd.DataFrame, *, threshold: float = 0.5) -> pd.
             "peak_gap": float(peak["gap"]),
             "peak_gap_year": int(peak["year"]),
         })
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows, columns=keys + ["first_shortfall_year", "place_years_short", "peak_gap",
+                                               "peak_gap_year"])
     table["first_shortfall_year"] = table["first_shortfall_year"].astype("Int64")
     return table
 
@@ -71,7 +74,7 @@ INDICATORS = {
 
 
 def indicators(capacity: pd.DataFrame, population_bands: pd.DataFrame, ledger_by_type: pd.DataFrame,
-               targets: dict[str, tuple[float, int]]) -> pd.DataFrame:
+               targets: dict[str, tuple[float, int]], *, area: str | None = None) -> pd.DataFrame:
     """The plan's ratio indicators by region and year, with target and attainment.
 
     Parameters
@@ -81,6 +84,9 @@ def indicators(capacity: pd.DataFrame, population_bands: pd.DataFrame, ledger_by
     ledger_by_type : DataFrame [region, year, public_benefit_childcare_places, private_childcare_places]
         Cumulative childcare places by ownership (counties).
     targets : mapping indicator -> (target value, target year)
+        NaN where no target exists (an area without a local plan: national norms only).
+    area : str, optional
+        The modelled area (default the bundled one).
 
     Returns
     -------
@@ -96,7 +102,7 @@ def indicators(capacity: pd.DataFrame, population_bands: pd.DataFrame, ledger_by
     table = table.merge(ledger_by_type, on=["region", "year"], how="left").fillna(0.0)
     sums = ["population", "age_60plus", "elderly_beds", "nursing_beds", "childcare_places",
             "public_benefit_childcare_places", "private_childcare_places"]
-    table = with_parent_totals(table, ["scenario", "year"], sums)
+    table = with_parent_totals(table, ["scenario", "year"], sums, area=area)
     values = {
         "elderly_beds_per_1000_60plus": 1000.0 * ratio(table["elderly_beds"], table["age_60plus"]),
         "nursing_share_of_elderly_beds": 100.0 * ratio(table["nursing_beds"], table["elderly_beds"]),
@@ -113,7 +119,7 @@ def indicators(capacity: pd.DataFrame, population_bands: pd.DataFrame, ledger_by
     long = pd.concat(parts, ignore_index=True)
     # Counts (not ratios) have prefecture targets only.
     counts = long["indicator"].isin(["public_benefit_childcare_places", "private_childcare_places"])
-    long.loc[counts & (long["region"] != area_code()), "target"] = np.nan
+    long.loc[counts & (long["region"] != area_code(area)), "target"] = np.nan
     first_year = long["year"].min()
     baseline = long[long["year"] == first_year].set_index(["scenario", "region", "indicator"])["value"]
     long["baseline_value"] = baseline.reindex(pd.MultiIndex.from_frame(long[["scenario", "region", "indicator"]])).to_numpy()

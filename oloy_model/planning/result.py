@@ -5,19 +5,20 @@ The orchestrator of the demand-and-capacity side; wires :mod:`demand`, :mod:`cap
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..base.caching import read_only_cache
-from ..base.errors import OloyInputError
+from ..base.errors import DemographicWarning
 from ..base.resources import read_bundled
 from ..base.scenario import load_scenario, Scenario
-from ..demography.assumptions import Demand, resolve
+from ..demography.assumptions import Assumptions, Demand, national_norm_keys, resolve
 from ..demography.population import base_population, region_codes
 from ..demography.projection import project, Projection
-from . import capacity as cap, demand as dem, gaps as gp
+from . import capacity as cap, demand as dem, gaps as gp, norms
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,12 @@ class Result:
     checks : DataFrame, the plan's figures recomputed from the data, with inconsistencies
     evaluation : DataFrame or None
         Errors against ``projection.observations_file`` (row level; filled by ``om.run``, see :mod:`oloy_model.orchestrators`).
+    notes : tuple of str
+        What an area outside the bundled one runs on (national norms) and what is absent
+        (:mod:`oloy_model.planning.norms`); empty for the bundled area.
+
+    Outside the bundled area without a user ledger, ``ledger``, ``capacity``, ``gaps``,
+    ``shortfalls`` and ``indicators`` are empty (no capacity is known; never zero capacity).
     """
 
     projection: Projection
@@ -50,6 +57,7 @@ class Result:
     unit_costs: pd.DataFrame
     checks: pd.DataFrame
     evaluation: pd.DataFrame | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def scenario(self) -> Scenario:
@@ -97,9 +105,10 @@ def institutional_takeup(d: Demand) -> float:
     return d.institutional_share_60plus / need if need > 0 else 0.0
 
 
-def uptake_parameters(d: Demand) -> dict:
-    """Calibrated uptake parameters on the 2020 census base (``d``: ``resolve(scenario).demand``)."""
-    pop = base_population().groupby("age")["population"].sum().to_numpy()
+def uptake_parameters(d: Demand, area: str | None = None) -> dict:
+    """Calibrated uptake parameters on the 2020 census base of ``area`` (default the bundled
+    one; ``d``: ``resolve(scenario).demand``)."""
+    pop = base_population(area=area).groupby("age")["population"].sum().to_numpy()
     slope, cap_ = d.care_need_age_slope, d.care_need_cap
     level = dem.calibrate_care_need(pop, d.care_need_share_60plus, slope=slope, cap=cap_)
     need = dem.care_need_curve(np.arange(101), level, slope=slope, cap=cap_)
@@ -163,19 +172,13 @@ def run(scenario: Scenario | str, *, ledger: pd.DataFrame | None = None) -> Resu
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    area = resolve(scenario).projection.area
-    if area is not None:
-        # only the bundled area has a capacity ledger and plan norms: gaps elsewhere would be
-        # against zero capacity, which the model never reports
-        raise OloyInputError(f"{scenario.name}: projection.area = {area!r}: the full run "
-                             "(demand, capacity, gaps) exists only for the bundled area; expected `om.project` or "
-                             "`oloy run --area CODE` (the projection) for another area")
-    projection = project(scenario)
     a = resolve(scenario)
+    if a.projection.area is not None:
+        return _run_area(scenario, a, ledger)
+    projection = project(scenario)
     plan = plan_figures()
     population = projection.population
-    demand = pd.concat([dem.norm_demand(population, a.demand.norm_paths),
-                        dem.uptake_demand(population, **uptake_parameters(a.demand))], ignore_index=True)
+    demand = _demand(population, a)
     regions = region_codes()
     years = np.sort(population["year"].unique())
     if ledger is None:
@@ -186,9 +189,6 @@ def run(scenario: Scenario | str, *, ledger: pd.DataFrame | None = None) -> Resu
     costs = cap.unit_costs(plan)
     unit_cost = costs[costs["basis_of_cost"] == "all 14th-plan projects"].set_index("service")["unit_cost_10k_yuan"].to_dict()
     gap_table = gp.gaps(demand, capacity, unit_cost)
-    bands = dem.age_band(population, 0).merge(
-        dem.age_band(population, 60).rename(columns={"population": "age_60plus"}), on=["scenario", "region", "year"])
-    bands["scenario"] = bands["scenario"].astype(str)
     targets = {
         "elderly_beds_per_1000_60plus": (plan["target_beds_per_1000_elderly"], 2025),
         "nursing_share_of_elderly_beds": (plan["target_nursing_share"], 2025),
@@ -196,6 +196,66 @@ def run(scenario: Scenario | str, *, ledger: pd.DataFrame | None = None) -> Resu
         "public_benefit_childcare_places": (plan["target_public_benefit_childcare_places"], 2025),
         "private_childcare_places": (plan["target_private_childcare_places"], 2025),
     }
-    indicator_table = gp.indicators(capacity, bands, _ownership(ledger, years, regions), targets)
+    indicator_table = gp.indicators(capacity, _bands(population), _ownership(ledger, years, regions), targets)
     return Result(projection, demand, ledger, capacity, gap_table, gp.shortfall_summary(gap_table), indicator_table,
                   costs, plan_checks(plan))
+
+
+def _demand(population: pd.DataFrame, a: Assumptions) -> pd.DataFrame:
+    """Demand on both bases (norm paths and uptake calibrated on the area's 2020 census)."""
+    return pd.concat([dem.norm_demand(population, a.demand.norm_paths),
+                      dem.uptake_demand(population, **uptake_parameters(a.demand, a.projection.area))],
+                     ignore_index=True)
+
+
+def _bands(population: pd.DataFrame) -> pd.DataFrame:
+    bands = dem.age_band(population, 0).merge(
+        dem.age_band(population, 60).rename(columns={"population": "age_60plus"}), on=["scenario", "region", "year"])
+    bands["scenario"] = bands["scenario"].astype(str)
+    return bands
+
+
+def _run_area(scenario: Scenario, a: Assumptions, ledger: pd.DataFrame | None) -> Result:
+    """The run of an area outside the bundled one: national norms; capacity only from a user ledger."""
+    area = a.projection.area
+    projection = project(scenario)
+    population = projection.population
+    demand = _demand(population, a)
+    regions = region_codes(area)
+    years = np.sort(population["year"].unique())
+    if ledger is not None:
+        cap.check_ledger_frame(ledger)
+    elif a.capacity.ledger_file:
+        ledger = cap.read_ledger(a.capacity.ledger_file, regions=regions)
+    notes = norms.area_notes(area, national_norm_keys(a), ledger is not None)
+    costs = _empty(cap.unit_costs(plan_figures()))
+    checks = _empty(plan_checks(plan_figures()))
+    if ledger is None:
+        warnings.warn(f"{scenario.name}: {notes[0]}", DemographicWarning, stacklevel=3)
+        empty_gaps = _empty_frame(gp.GAP_COLUMNS + ["cost_to_close_10k_yuan"])
+        return Result(projection, demand, _empty_frame(cap.LEDGER_COLUMNS),
+                      _empty_frame(["region", "year", "service", "capacity"]), empty_gaps,
+                      gp.shortfall_summary(empty_gaps), _empty_frame(INDICATOR_COLUMNS), costs, checks, notes=notes)
+    capacity = cap.capacity_by_year(ledger, years, regions)
+    gap_table = gp.gaps(demand, capacity, {}, area=area)
+    listed = set(ledger["service"])  # a service the ledger never mentions has unknown capacity, not zero
+    if listed != set(cap.SERVICES):
+        gap_table = gap_table[gap_table["service"].isin(listed)].reset_index(drop=True)
+        notes += (norms.UNLISTED.format(services=", ".join(s for s in cap.SERVICES if s not in listed)),)
+    indicator_table = gp.indicators(capacity, _bands(population), _ownership(ledger, years, regions),
+                                    norms.national_targets(), area=area)
+    return Result(projection, demand, ledger, capacity, gap_table, gp.shortfall_summary(gap_table), indicator_table,
+                  costs, checks, notes=notes)
+
+
+INDICATOR_COLUMNS = ["scenario", "region", "year", "indicator", "unit", "value", "baseline_value", "target",
+                     "target_year", "met"]
+
+
+def _empty(table: pd.DataFrame) -> pd.DataFrame:
+    """``table``'s columns and dtypes without rows."""
+    return table.iloc[0:0].reset_index(drop=True)
+
+
+def _empty_frame(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})

@@ -112,13 +112,14 @@ def describe(column: str, sheet: str = "") -> tuple[str, str]:
     return "", ""
 
 
-def with_region_names(frame: pd.DataFrame) -> pd.DataFrame:
+def with_region_names(frame: pd.DataFrame, names: pd.DataFrame | None = None) -> pd.DataFrame:
     """``frame`` with ``region_name_zh`` and ``region_name_en`` right after ``region`` (and no
-    older ``county``/``name_*`` columns); unchanged without a ``region`` column."""
+    older ``county``/``name_*`` columns); unchanged without a ``region`` column. ``names``:
+    ``[region, region_name_zh, region_name_en]`` of another area (default the bundled one's)."""
     if "region" not in frame.columns:
         return frame
     frame = frame.drop(columns=[c for c in ("county", "name_zh", "name_en", *NAME_COLUMNS) if c in frame.columns])
-    names = region_names().set_index("region")
+    names = (region_names() if names is None else names).set_index("region")
     at = frame.columns.get_loc("region") + 1
     frame = frame.copy()
     for offset, column in enumerate(NAME_COLUMNS):
@@ -140,10 +141,10 @@ def number_kind(column: str, series: pd.Series) -> str:
     return "count"
 
 
-def readable(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Names added, counts rounded to whole numbers (integer cells), rates to one decimal;
-    returns the frame and its Excel number formats by column."""
-    frame = with_region_names(frame)
+def readable(frame: pd.DataFrame, names: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Names added (``names``: see :func:`with_region_names`), counts rounded to whole numbers
+    (integer cells), rates to one decimal; returns the frame and its Excel number formats by column."""
+    frame = with_region_names(frame, names)
     formats = {}
     for column in frame.columns:
         kind = number_kind(str(column), frame[column])
@@ -175,11 +176,13 @@ def shortfall_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if str(c) in ("gap", "peak_gap") or str(c).startswith("gap_")]
 
 
-def write_workbook(path, sheets: dict[str, pd.DataFrame], notes: dict[str, str], *, first: str = "summary") -> None:
-    """Make every sheet readable (:func:`readable`) and write the workbook, ``first`` sheet first."""
+def write_workbook(path, sheets: dict[str, pd.DataFrame], notes: dict[str, str], *, first: str = "summary",
+                   names: pd.DataFrame | None = None) -> None:
+    """Make every sheet readable (:func:`readable`; ``names`` of another area) and write the
+    workbook, ``first`` sheet first."""
     shown, formats, highlight, freeze = {}, {}, {}, {}
     for name, frame in sheets.items():
-        shown[name], formats[name] = readable(frame)
+        shown[name], formats[name] = readable(frame, names)
         highlight[name] = shortfall_columns(shown[name])
         columns = list(shown[name].columns)
         freeze[name] = columns.index("region_name_en") + 1 if "region_name_en" in columns else 0
