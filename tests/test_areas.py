@@ -159,3 +159,29 @@ def test_another_area_projects_and_the_full_run_has_no_gaps(tmp_path, capsys):
     assert pd.read_csv(out / "baseline" / "gaps.csv").empty
     assert main(["run", "baseline", "--area", "999900", "--out", str(tmp_path / "bad")]) == 2
     assert "not a nation, province or prefecture" in capsys.readouterr().err
+
+
+def test_other_areas_default_to_mixed_migration_and_gains_do_not_compound():
+    """Outside the bundled area net losses are rates and net gains fixed counts (docs/areas.md):
+    a growing in-migration county's gain stays the 2010-2020 annual count instead of compounding."""
+    from oloy_model.demography import local_estimates
+    from oloy_model.demography.assumptions import resolve
+    from oloy_model.demography.projection import migration_parts
+
+    dehong = om.load_scenario("baseline").with_values({"projection.area": "533100"})
+    assert resolve(dehong).migration.basis == "mixed"
+    assert resolve(om.load_scenario("baseline")).migration.basis == "rates"  # the bundled area keeps its own
+    stated = dehong.with_values({"migration.basis": "counts"})
+    assert resolve(stated).migration.basis == "counts"
+
+    estimates = local_estimates.migration_estimates(area="533100")
+    order = list(range(len(estimates["codes"])))
+    rates, counts = migration_parts(estimates, order, "mixed")
+    gains = estimates["counts"] > 0
+    assert np.array_equal(counts[gains], estimates["counts"][gains]) and not counts[~gains].any()
+    assert np.array_equal(rates[~gains], estimates["rates"][~gains]) and not rates[gains].any()
+
+    flows = om.project(dehong).net_migration
+    inflow = flows[flows["net_migration"] > 0].groupby("year")["net_migration"].sum()
+    # every gain cell keeps its count (a cell may turn from loss to gain only through rates; none do)
+    assert inflow.max() <= estimates["counts"][gains].sum() * (1 + 1e-9)

@@ -72,8 +72,8 @@ SCHEMA: dict[str, Key] = {
     "mortality.annual_gain": Key("float", 0.0, "years per year", "Annual e0 gain when trend = constant.", -1.0, 1.0, plausible=(-0.1, 0.4),
                                   inert='trend = "wpp_medium"'),
     # -- migration ------------------------------------------------------------------------
-    "migration.basis": Key("choice", "rates", "-", "Continue the 2010-2020 schedule as rates on the cohort at risk, or as fixed average annual counts.",
-                           choices=("rates", "counts")),
+    "migration.basis": Key("choice", "rates", "-", "Continue the 2010-2020 schedule as rates on the cohort at risk, as fixed average annual counts, or mixed: net losses as rates, net gains as counts (the default outside the bundled area; docs/areas.md).",
+                           choices=("rates", "counts", "mixed")),
     "migration.scale": Key("float", 1.0, "-", "Multiplier on the 2010-2020 schedule (0 = no net migration): in every year without a taper (taper_start = taper_end), else up to taper_start.", 0.0, 5.0, plausible=(0.0, 2.0),
                             inert="a taper (taper_start < taper_end) that ends by base_year + 1"),
     "migration.scale_end": Key("float", 1.0, "-", "Multiplier reached at taper_end (linear from taper_start) and kept after it; used only with a taper.", 0.0, 5.0, plausible=(0.0, 2.0),

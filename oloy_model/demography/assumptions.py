@@ -18,10 +18,12 @@ key                                    ``"auto"`` resolves to
                                        need statsmodels; a deterministic run never fits)
 =====================================  =====================================================
 
-Two keys depend on the area whatever their value: ``projection.area`` resolves to ``None`` for
+Three keys depend on the area whatever their value: ``projection.area`` resolves to ``None`` for
 the bundled area (empty or its own code), else the checked code; ``mortality.e0_base`` left at
 its default (the Dali plan's value) outside the bundled area resolves to the area's estimated
-default, national level x ISMR (:func:`oloy_model.demography.area_mortality.mortality_default`).
+default, national level x ISMR (:func:`oloy_model.demography.area_mortality.mortality_default`);
+``migration.basis`` left at its default (``rates``) outside the bundled area resolves to
+``mixed`` (net losses as rates, net gains as counts; :func:`oloy_model.demography.projection.migration_parts`).
 The demand-norm path points (``demand.elderly_beds_per_1000_*``, ``demand.nursing_share_*``,
 ``demand.childcare_per_1000_*``) left at their defaults (the Dali plan's) outside the bundled
 area resolve to the national norms of :mod:`oloy_model.base.norms` (``None`` where the
@@ -357,8 +359,19 @@ def national_norm_keys(assumptions: "Assumptions") -> tuple[str, ...]:
     return tuple(key for key in NORM_KEYS if values[key] == SCHEMA[key].default)
 
 
+def _migration_basis(values: Values) -> str:
+    """``migration.basis``; outside the bundled area, while the key keeps its default (``rates``,
+    the bundled area's anchored choice), ``mixed``: the area is not anchored to official figures,
+    and net rates of growing in-migration counties compound without bound (docs/areas.md)."""
+    basis = values["migration.basis"]
+    if _area(values) is not None and basis == SCHEMA["migration.basis"].default:
+        return "mixed"
+    return basis
+
+
 # Keys whose value depends on the area (resolved like "auto", whatever their value).
-AREA_DEPENDENT: dict[str, Callable[[Values], Any]] = {"projection.area": _area, "mortality.e0_base": _e0_base} | {
+AREA_DEPENDENT: dict[str, Callable[[Values], Any]] = {"projection.area": _area, "mortality.e0_base": _e0_base,
+                                                       "migration.basis": _migration_basis} | {
     key: _norm_point(key) for key in NORM_KEYS}
 
 

@@ -165,14 +165,11 @@ def _build_inputs_cached(_hash: str, scenario: Scenario) -> Inputs:
                  else estimates.migration_estimates(area=area, e0_base=a.mortality.e0_base))
     order = _unit_order(codes, migration["codes"], area)
     shape = (years.size, len(codes), 2, N_AGES)
-    rates = np.zeros(shape)
-    counts = np.zeros(shape)
+    rate_part, count_part = migration_parts(migration, order, a.migration.basis)
     county_scale = np.array([a.migration.county_scale.get(code, 1.0) for code in codes])
     factor = scale[:, None, None, None] * county_scale[None, :, None, None]
-    if a.migration.basis == "rates":
-        rates = factor * migration["rates"][order][None]
-    else:
-        counts = factor * migration["counts"][order][None]
+    rates = factor * rate_part[None] if rate_part.any() else np.zeros(shape)
+    counts = factor * count_part[None] if count_part.any() else np.zeros(shape)
     inputs = Inputs(codes, years, base, survival, fertility.asfr(tfr, schedule), np.full(years.size, srb_value),
                     rates, counts, tfr, e0, scale)
     if a.migration.anchor != "observations":
@@ -197,14 +194,33 @@ def _build_inputs_cached(_hash: str, scenario: Scenario) -> Inputs:
     status_quo = dataclasses.replace(a.fertility, effects=(), tfr_offset=0.0, tfr_variant="medium")
     reference = fertility.asfr(tfr_paths(years, codes, status_quo, exposure=base[:, 0, :] @ schedule, area=area),
                                schedule)
-    key = "rates" if a.migration.basis == "rates" else "counts"
-    unscaled, zero = np.broadcast_to(migration[key][order][None], shape), np.zeros(shape)
-    plain = dataclasses.replace(inputs, migration_rates=unscaled if key == "rates" else zero,
-                                migration_counts=zero if key == "rates" else unscaled)
+    plain = dataclasses.replace(inputs, migration_rates=np.broadcast_to(rate_part[None], shape),
+                                migration_counts=np.broadcast_to(count_part[None], shape))
     multipliers = _anchor_multipliers(plain, a.projection, observations, reference)
     if multipliers is None:
         return inputs
     return dataclasses.replace(scaled_migration(inputs, multipliers), migration_anchor=multipliers)
+
+
+def migration_parts(migration: dict, order: list[int], basis: str) -> tuple[np.ndarray, np.ndarray]:
+    """The 2010-2020 schedule (:func:`oloy_model.demography.local_estimates.migration_estimates`)
+    of the regions ``order`` split into rates [per person at risk] and counts [persons per year],
+    each (R, 2, 101), by ``migration.basis``:
+
+    * ``rates``: all of it as rates on the cohort at risk; ``counts``: all as fixed annual counts;
+    * ``mixed``: net losses as rates, net gains as counts. A net loss comes from the region's own
+      population, so it scales with it; a net gain comes from everywhere else, so it does not
+      compound with the region's growth (net rates of a growing in-migration region compound
+      without bound: Rogers 1990, "Requiem for the net migrant", Geographical Analysis 22:283-300).
+      Rates and counts of a cell have the same sign (one residual), so the split is by cell.
+    """
+    rates, counts = migration["rates"][order], migration["counts"][order]
+    if basis == "rates":
+        return rates, np.zeros_like(counts)
+    if basis == "counts":
+        return np.zeros_like(rates), counts
+    gains = counts > 0
+    return np.where(gains, 0.0, rates), np.where(gains, counts, 0.0)
 
 
 TIME_FIELDS = ("years", "survival", "asfr", "srb", "migration_rates", "migration_counts", "tfr", "e0", "migration_scale")
