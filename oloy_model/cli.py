@@ -56,6 +56,29 @@ def _areas(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_area_of(option: str | None, names) -> str | None:
+    """The area of ``oloy run``: ``--area``, else the one the scenario files state
+    (``projection.area``); None for the bundled area. Scenarios of different areas, or a file
+    whose area differs from ``--area``, are refused: one run writes one area's outputs."""
+    stated = {}
+    for name in names:
+        scenario = load_scenario(name)
+        stated[scenario.source] = resolve(scenario).projection.area
+    chosen = resolve_area(option) if option else None
+    if option:
+        clash = {source: area for source, area in stated.items() if area is not None and area != chosen}
+        if clash:
+            source, area = next(iter(clash.items()))
+            raise OloyInputError(f"{source}: key 'projection.area' = {area!r} but --area {option}; expected one area "
+                                 "per run (drop --area, or run that file on its own)")
+        return chosen
+    areas_stated = set(stated.values())
+    if len(areas_stated) > 1:
+        listing = ", ".join(f"{source}: {area or 'bundled'}" for source, area in stated.items())
+        raise OloyInputError(f"scenarios of different areas in one run ({listing}); expected one area per run")
+    return areas_stated.pop() if areas_stated else None
+
+
 def _run_area(args: argparse.Namespace, names) -> int:
     """``oloy run --area CODE``: the deterministic run of another area (national norms; gaps only
     with a user ledger, ``capacity.ledger_file``; no draws yet); the bundled area runs the full job."""
@@ -107,7 +130,9 @@ def _run(args: argparse.Namespace) -> int:
 
     one_blas_thread()  # a process-parallel job: BLAS threads only wait for the workers' cores
     names = args.scenarios or list_scenarios()
-    if args.area:
+    area = run_area_of(args.area, names)
+    if area is not None:
+        args.area = area
         return _run_area(args, names)
     check_draw_arguments(args, names)
     observations = Path(args.observations) if args.observations else None
@@ -159,7 +184,7 @@ def check_user_files(scenario) -> list[str]:
     """Read the user's ledger and observation files as a run would, so ``validate`` catches
     their problems (file, line, column, value) before a run spends time projecting."""
     a = resolve(scenario)
-    readers = {"capacity.ledger_file": (a.capacity.ledger_file, lambda path: read_ledger(path, regions=region_codes())),
+    readers = {"capacity.ledger_file": (a.capacity.ledger_file, lambda path: read_ledger(path, regions=region_codes(a.projection.area))),
                "projection.observations_file": (a.projection.observations_file, load_observations),
                "migration.anchor_file": (a.migration.anchor_file, load_observations)}
     problems = []
@@ -193,7 +218,8 @@ def _backtest(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="oloy", description="Dali 'One Old, One Young' capacity-and-gap model")
+    parser = argparse.ArgumentParser(prog="oloy", description="'One Old, One Young' capacity-and-gap model: Dali prefecture bundled, any area of "
+                                     "China with --area")
     parser.add_argument("--version", action="version", version=f"oloy_model {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="project scenarios and write tables, workbook and manifest")
@@ -209,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="random seed of the draws (with --draws), a whole number >= 0; default 1 (same seed, "
                           "same bytes)")
     run.add_argument("--dask", nargs="?", const="local", default=None, metavar="ADDRESS",
-                     help="run the draws on Dask (optional dependency: pip install 'oloy_model[dask]'): a local "
+                     help="run the draws on Dask (optional dependency: pip install -e .[dask]): a local "
                           "cluster of worker processes, or the scheduler at ADDRESS (tcp://host:8786); same numbers")
     run.add_argument("--observations", default="", help="CSV of newer official figures (observations layout, with "
                      "basis): added to the bundled ones, re-anchors anchored scenarios, shown beside the model")

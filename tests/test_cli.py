@@ -105,3 +105,38 @@ def test_figures_equal_across_scenarios_are_drawn_once_and_embedded_once(two_run
     assert html.count("data:image/png;base64,") == len(pngs)
     shared = base64.b64encode((figures / "baseline" / f"{name}.png").read_bytes()).decode("ascii")
     assert html.count(shared) == 1 and html.count('<use href="#img-') >= 2
+
+
+def test_the_area_of_a_run_comes_from_the_files_or_from_area_and_never_both_silently(tmp_path, capsys):
+    """A file that states projection.area runs as that area's run; --area naming another area,
+    or files of two areas in one run, are refused before any work (exit 2, file and key named)."""
+    from oloy_model.cli import main, run_area_of
+
+    dehong = tmp_path / "dehong.toml"
+    dehong.write_text('name = "dehong"\nextends = "baseline.toml"\n[projection]\narea = "533100"\n', encoding="utf-8")
+    assert run_area_of(None, [str(dehong)]) == "533100"
+    assert run_area_of("533100", [str(dehong), "baseline"]) == "533100"
+    assert run_area_of(None, ["baseline"]) is None
+    assert main(["run", str(dehong), "--area", "530700", "--out", str(tmp_path / "o"), "--no-figures"]) == 2
+    assert "dehong.toml" in capsys.readouterr().err
+    assert main(["run", str(dehong), "baseline", "--out", str(tmp_path / "o"), "--no-figures"]) == 2
+    assert "different areas" in capsys.readouterr().err and not (tmp_path / "o").exists()
+
+
+def test_validate_names_file_and_key_of_a_bad_area_and_checks_a_ledger_against_that_area(tmp_path, capsys):
+    from oloy_model.cli import main
+
+    bad = tmp_path / "bad_area.toml"
+    bad.write_text('name = "bad_area"\nextends = "baseline.toml"\n[projection]\narea = "xyz"\n', encoding="utf-8")
+    typo = tmp_path / "typo.toml"
+    typo.write_text('name = "typo"\nextends = "baseline.toml"\n[fertility]\nlevel_ratoi = 1\n', encoding="utf-8")
+    assert main(["validate", str(bad), str(typo)]) == 2
+    err = capsys.readouterr().err
+    assert "bad_area.toml" in err and "'projection.area'" in err and "'xyz'" in err and "typo.toml" in err
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("id,region,service,type,year,places,status\na,533102,childcare_places,public,2020,50,existing\n",
+                      encoding="utf-8")
+    good = tmp_path / "dehong.toml"
+    good.write_text('name = "dehong"\nextends = "baseline.toml"\n[projection]\narea = "533100"\n'
+                    f'[capacity]\nledger_file = "{ledger.name}"\n', encoding="utf-8")
+    assert main(["validate", str(good)]) == 0

@@ -32,7 +32,10 @@ FORBIDDEN_CATEGORIES = {"Cc": "a control character", "Cf": "a format character",
 FORMULA_STARTS = "=+-@"
 # Files and folders the run writes next to the scenario folders (top level and figures/).
 RESERVED = frozenset({"manifest.json", "oloy_results.xlsx", "summary_all_scenarios.csv", "report.html",
-                      "report.md", "figures", "all", "index.csv", "columns.csv"})
+                      "report.md", "figures", "all", "index.csv", "columns.csv",
+                      # an area run (oloy run --area) and the plan job (oloy plan) write these too
+                      "note.md", "comparison.csv", "comparison_all_scenarios.csv", "oloy_plan.xlsx",
+                      "plan_report.html", "plan_report.md"})
 WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
                              *(f"lpt{i}" for i in range(10))})
 RULE = (f"a file name of 1 to {MAX_CHARACTERS} characters (at most {MAX_BYTES} bytes in UTF-8), Chinese allowed, "

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .errors import DemographicWarning, InertKeyWarning, OloyInputError
-from .hierarchy import leaf_codes
+from .hierarchy import leaf_codes, resolve_area
 from .inert import inert_keys
 from .resources import data_checksum, scenarios_dir, sha256
 from .safe_names import check_scenario_name
@@ -328,6 +328,11 @@ def _cross_checks(values: dict[str, Any], where: str) -> list[str]:
         problems.append(f"{where}: keys 'plan.decision_year' = {v['plan.decision_year']} and 'plan.horizon' = "
                         f"{v['plan.horizon']}; expected base_year ({v['projection.base_year']}) <= decision_year < "
                         "plan.horizon")
+    if v["projection.area"]:
+        try:
+            resolve_area(v["projection.area"])
+        except OloyInputError as error:
+            problems.append(f"{where}: key 'projection.area' = {v['projection.area']!r}: {error}")
     if v["migration.taper_end"] < v["migration.taper_start"]:
         problems.append(f"{where}: key 'migration.taper_end' = {v['migration.taper_end']}; expected a year "
                         f">= migration.taper_start ({v['migration.taper_start']})")

@@ -41,6 +41,9 @@ UPTAKE = ("Uptake demand: national parameters (60+ unable to care for themselves
           "on the area's 2020 census population; no Dali figure is used.")
 UNLISTED = ("The capacity ledger has no row for {services}: their capacity is unknown, so their gaps are absent "
             "(not computed against zero capacity).")
+UNLISTED_COUNTIES = ("The capacity ledger has no {service} row for {counties}: their capacity is unknown, so "
+                     "their {service} gaps, and the totals of the regions above them, are absent (not computed "
+                     "against zero capacity).")
 NO_COSTS = "No unit costs for area {area}: the Dali plan's costs are local; the cost to close a gap is missing."
 NO_CHECKS = "Plan checks exist only for the bundled area (they recompute the Dali plan's figures)."
 

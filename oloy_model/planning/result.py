@@ -237,7 +237,15 @@ def _run_area(scenario: Scenario, a: Assumptions, ledger: pd.DataFrame | None) -
                       _empty_frame(["region", "year", "service", "capacity"]), empty_gaps,
                       gp.shortfall_summary(empty_gaps), _empty_frame(INDICATOR_COLUMNS), costs, checks, notes=notes)
     capacity = cap.capacity_by_year(ledger, years, regions)
+    demand, partial = _with_known_capacity(demand, ledger, regions)
     gap_table = gp.gaps(demand, capacity, {}, area=area)
+    if partial:  # upper regions' totals would cover only the counties with rows: absent too
+        gap_table = gap_table[~(gap_table["service"].isin(list(partial)) & ~gap_table["region"].isin(regions))]
+        gap_table = gap_table.reset_index(drop=True)
+        for service, counties in partial.items():
+            note = norms.UNLISTED_COUNTIES.format(service=service, counties=", ".join(counties))
+            warnings.warn(f"{scenario.name}: {note}", DemographicWarning, stacklevel=3)
+            notes += (note,)
     listed = set(ledger["service"])  # a service the ledger never mentions has unknown capacity, not zero
     if listed != set(cap.SERVICES):
         gap_table = gap_table[gap_table["service"].isin(listed)].reset_index(drop=True)
@@ -246,6 +254,20 @@ def _run_area(scenario: Scenario, a: Assumptions, ledger: pd.DataFrame | None) -
                                     norms.national_targets(), area=area)
     return Result(projection, demand, ledger, capacity, gap_table, gp.shortfall_summary(gap_table), indicator_table,
                   costs, checks, notes=notes)
+
+
+def _with_known_capacity(demand: pd.DataFrame, ledger: pd.DataFrame,
+                         regions: list[str]) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Demand of the counties whose capacity the user's ledger states, by service; and, per
+    service the ledger lists, the counties without a row (their capacity is unknown, not zero)."""
+    known = set(zip(ledger["region"].astype(str), ledger["service"]))
+    listed = set(ledger["service"])
+    partial = {service: [r for r in regions if (r, service) not in known] for service in cap.SERVICES
+               if service in listed}
+    partial = {service: counties for service, counties in partial.items() if counties}
+    keep = [service not in partial or (region, service) in known
+            for region, service in zip(demand["region"].astype(str), demand["service"])]
+    return demand[keep].reset_index(drop=True), partial
 
 
 INDICATOR_COLUMNS = ["scenario", "region", "year", "indicator", "unit", "value", "baseline_value", "target",

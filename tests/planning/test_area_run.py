@@ -105,3 +105,19 @@ def test_indicators_use_national_targets(with_ledger):
     assert pd.isna(targets["elderly_beds_per_1000_60plus"])
     assert with_ledger.indicators.loc[with_ledger.indicators["indicator"] == "elderly_beds_per_1000_60plus",
                                       "met"].isna().all()
+
+
+def test_counties_without_ledger_rows_have_no_gaps_not_zero_capacity(tmp_path):
+    """A county the ledger never mentions for a service has unknown capacity: its gaps and the
+    upper totals of that service are absent, with a warning naming it (never a gap = demand)."""
+    codes = region_codes(AREA)
+    rows = [(f"c{i}", code, "childcare_places", "public", 2020, 50.0, "existing") for i, code in enumerate(codes[:2])]
+    path = tmp_path / "partial.csv"
+    pd.DataFrame(rows, columns=["id", "region", "service", "type", "year", "places", "status"]).to_csv(path, index=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = om.run(_scenario(**{"capacity.ledger_file": str(path)}))
+    gaps = result.gaps[result.gaps["service"] == "childcare_places"]
+    assert set(gaps["region"]) == set(codes[:2])  # listed counties only: no area total, no zero-capacity county
+    messages = " ".join(str(w.message) for w in caught if issubclass(w.category, DemographicWarning))
+    assert all(code in messages for code in codes[2:]) and any(codes[2] in note for note in result.notes)
