@@ -17,7 +17,7 @@ from ..base.dimensions import AGES, SEXES
 from ..base.errors import DemographicWarning
 from ..base.hierarchy import area_code, resolve_area, with_parent_totals
 from ..base.tidy import to_array
-from . import ccmpp, crosswalk, fertility, migration, mortality
+from . import ccmpp, crosswalk, fertility, migration, migration_batch, mortality
 from .area_mortality import mortality_default
 from .population import base_population, census_age_groups
 
@@ -270,18 +270,15 @@ def _migration_estimates(area: str | None, e0_base: float) -> dict:
     srb = census_srb(2020, area=area)
     census_groups, expected_groups, residual, births_total = cohort_residual(start, end, mx, tfr, srb, years)
     exposure = 0.5 * (migration.at_risk(start) + migration.at_risk(end))
-    rates = np.zeros_like(start)
-    fits, rows = [], []
+    weights = 1.0 / np.sqrt(np.maximum(census_groups, 1.0))
+    rates, fits, fitted = _fit_schedules(residual, exposure, weights, batched=area is not None)
+    keys = pd.MultiIndex.from_product([codes, SEXES], names=["region", "sex"]).to_frame(index=False)
+    fits = pd.concat([keys, fits], axis=1)
     labels = [f"{a}-{a + 4}" for a in migration.GROUP_STARTS[:-1]] + ["85+"]
-    for r, code in enumerate(codes):
-        for s, sex in enumerate(SEXES):
-            weights = 1.0 / np.sqrt(np.maximum(census_groups[r, s], 1.0))
-            rates[r, s], fit = migration.fit_schedule(residual[r, s], exposure[r, s], weights)
-            fits.append({"region": code, "sex": sex, **fit["rogers_castro"], "explained": fit["explained"]})
-            for g, label in enumerate(labels):
-                rows.append({"region": code, "sex": sex, "age_group": label, "census_2020": census_groups[r, s, g],
-                             "expected_2020": expected_groups[r, s, g], "residual": residual[r, s, g],
-                             "fitted": fit["fitted"][g]})
+    rows = pd.MultiIndex.from_product([codes, SEXES, labels], names=["region", "sex", "age_group"]).to_frame(index=False)
+    for name, values in (("census_2020", census_groups), ("expected_2020", expected_groups), ("residual", residual),
+                         ("fitted", fitted)):
+        rows[name] = values.reshape(-1)
     counts = rates * exposure
     published_change = float(end.sum() - start.sum())
     summary = {
@@ -293,5 +290,27 @@ def _migration_estimates(area: str | None, e0_base: float) -> dict:
         "projected_births": float(births_total.sum()),
         "annual_net_migration_from_rates": float(counts.sum()),
     }
-    return {"codes": codes, "rates": rates, "counts": counts, "residual": pd.DataFrame(rows),
-            "fits": pd.DataFrame(fits), "summary": summary}
+    return {"codes": codes, "rates": rates, "counts": counts, "residual": rows, "fits": fits, "summary": summary}
+
+
+RC_PARAMETERS = ["a1", "alpha1", "a2", "alpha2", "mu2", "lambda2", "c"]
+
+
+def _fit_schedules(residual: np.ndarray, exposure: np.ndarray, weights: np.ndarray, *,
+                   batched: bool) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
+    """Rogers-Castro fits of every (region, sex): rates (regions, 2, 101), the parameters and
+    fit quality [a1 .. c, explained] in (region, sex) order, and the fitted group residuals
+    (regions, 2, 18). ``batched``: :func:`migration_batch.fit_schedules` (other areas; agrees
+    with the per-schedule fit to the tolerance in docs/areas.md), else one
+    :func:`migration.fit_schedule` per schedule (the bundled area's values, unchanged)."""
+    flat = [array.reshape((-1,) + array.shape[2:]) for array in (residual, exposure, weights)]
+    if batched:
+        rates, fit = migration_batch.fit_schedules(*flat)
+        table = pd.DataFrame({name: fit[name] for name in RC_PARAMETERS + ["explained"]})
+        return rates.reshape(exposure.shape), table, fit["fitted"].reshape(residual.shape)
+    rates, records, fitted = np.zeros_like(flat[1]), [], np.zeros_like(flat[0])
+    for k in range(flat[0].shape[0]):
+        rates[k], fit = migration.fit_schedule(flat[0][k], flat[1][k], flat[2][k])
+        records.append({**fit["rogers_castro"], "explained": fit["explained"]})
+        fitted[k] = fit["fitted"]
+    return rates.reshape(exposure.shape), pd.DataFrame(records), fitted.reshape(residual.shape)
