@@ -46,8 +46,8 @@ def _basis(shape: np.ndarray) -> tuple[np.ndarray, ...]:
     return basis, childhood, labour, shifted, inner
 
 
-def _amplitudes(columns: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Least-squares amplitudes (B, 3) of weighted ``columns`` (B, 18, 3) for ``target`` (B, 18).
+def _amplitudes(columns: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Least-squares amplitudes (B, 3, m) of weighted ``columns`` (B, 18, 3) for ``targets`` (B, 18, m).
 
     Columns are scaled to unit length before the normal equations (they differ by orders of
     magnitude); a column of zeros (no exposure) gets amplitude 0.
@@ -55,9 +55,8 @@ def _amplitudes(columns: np.ndarray, target: np.ndarray) -> np.ndarray:
     norms = np.sqrt(np.sum(columns ** 2, axis=1))
     safe = np.where(norms > 0, norms, 1.0)
     scaled = columns / safe[:, None, :]
-    normal = np.einsum("bgi,bgj->bij", scaled, scaled) + 1e-12 * np.eye(3)
-    rhs = np.einsum("bgi,bg->bi", scaled, target)
-    return np.linalg.solve(normal, rhs[..., None])[..., 0] / safe
+    normal = np.matmul(scaled.transpose(0, 2, 1), scaled) + 1e-12 * np.eye(3)
+    return np.linalg.solve(normal, np.matmul(scaled.transpose(0, 2, 1), targets)) / safe[:, :, None]
 
 
 class _Problem:
@@ -70,14 +69,14 @@ class _Problem:
 
     def project(self, values: np.ndarray, index: np.ndarray) -> np.ndarray:
         """Weighted group residuals (B, 18, k) of single-age rates ``values`` (B, 101, k)."""
-        grouped = np.einsum("ga,bak->bgk", self.matrix, values * self.exposure[index, :, None])
+        grouped = np.matmul(self.matrix, values * self.exposure[index, :, None])
         return grouped * self.weights[index, :, None]
 
     def evaluate(self, shape: np.ndarray, index: np.ndarray, jacobian: bool = False):
         basis, childhood, labour, shifted, inner = _basis(shape)
         columns = self.project(basis, index)
-        amplitudes = _amplitudes(columns, self.target[index])
-        residual = np.einsum("bgk,bk->bg", columns, amplitudes) - self.target[index]
+        amplitudes = _amplitudes(columns, self.target[index][:, :, None])[..., 0]
+        residual = np.matmul(columns, amplitudes[:, :, None])[..., 0] - self.target[index]
         if not jacobian:
             return residual, amplitudes, None
         a1, a2 = amplitudes[:, 0, None], amplitudes[:, 1, None]
@@ -86,8 +85,7 @@ class _Problem:
                                 a2 * labour * (alpha2 - lambda2 * inner), a2 * labour * shifted * inner], axis=2)
         raw = self.project(derivatives, index)  # (B, 18, 4)
         # Kaufman: remove the part of each derivative the amplitudes can absorb
-        absorbed = np.stack([_amplitudes(columns, raw[:, :, k]) for k in range(4)], axis=2)
-        return residual, amplitudes, raw - np.einsum("bgi,bik->bgk", columns, absorbed)
+        return residual, amplitudes, raw - np.matmul(columns, _amplitudes(columns, raw))
 
 
 def _levenberg_marquardt(problem: _Problem, start: np.ndarray, index: np.ndarray, iterations: int):
