@@ -260,10 +260,15 @@ def migration_estimates(*, area: str | None = None, e0_base: float | None = None
 
 @read_only_cache(maxsize=4)
 def _migration_estimates(area: str | None, e0_base: float) -> dict:
-    codes, start = population_cube(_census_population(2010, area))
-    end_codes, end = population_cube(_census_population(2020, area))
-    if end_codes != codes:
-        raise ValueError(f"2010 and 2020 units differ: {sorted(set(codes) ^ set(end_codes))[:5]}")
+    start_codes, known = population_cube(_census_population(2010, area))
+    codes, end = population_cube(_census_population(2020, area))
+    if set(start_codes) - set(codes):
+        raise ValueError(f"2010 units without a 2020 unit: {sorted(set(start_codes) - set(codes))[:5]}")
+    # A unit with no 2010 territory (三沙市, founded 2012) has no residual to fit: it starts from
+    # zero, and its rates are set to zero below (rule in docs/areas.md, "Scale").
+    new_units = np.isin(codes, start_codes, invert=True)
+    start = np.zeros_like(end)
+    start[~new_units] = known
     years = np.arange(2011, 2021)
     mx = mortality_rates(years) if area is None else mortality_rates(years, e0_base=e0_base, area=area)
     tfr = _decade_fertility(codes, area)
@@ -272,6 +277,8 @@ def _migration_estimates(area: str | None, e0_base: float) -> dict:
     exposure = 0.5 * (migration.at_risk(start) + migration.at_risk(end))
     weights = 1.0 / np.sqrt(np.maximum(census_groups, 1.0))
     rates, fits, fitted = _fit_schedules(residual, exposure, weights, batched=area is not None)
+    rates[new_units], fitted[new_units] = 0.0, 0.0
+    fits.loc[np.repeat(new_units, len(SEXES)), RC_PARAMETERS + ["explained"]] = np.nan
     keys = pd.MultiIndex.from_product([codes, SEXES], names=["region", "sex"]).to_frame(index=False)
     fits = pd.concat([keys, fits], axis=1)
     labels = [f"{a}-{a + 4}" for a in migration.GROUP_STARTS[:-1]] + ["85+"]
