@@ -191,6 +191,8 @@ def _decade_fertility(codes: list[str], area: str | None = None) -> np.ndarray:
     last = table[(table.census_year == 2020) & (table.years_before == 1)].set_index("region")["ratio_to_china"]
     years = np.arange(2011, 2021)
     weight = ((years - 2010) / 10.0)[:, None]
+    # a unit without 2010 territory (no 2010 estimate) keeps its 2020 ratio over the decade
+    first = first.reindex(codes).fillna(last[codes])
     ratio = (1 - weight) * first[codes].to_numpy()[None, :] + weight * last[codes].to_numpy()[None, :]
     return ratio * fertility.wpp_tfr(years)[:, None]
 
