@@ -158,7 +158,8 @@ def _fertility_estimates(schedule_year: int, area: str | None, e0_base: float) -
         table = fertility.reverse_survival_tfr(_with_prefecture(_census_population(census_year, area), area), mx,
                                                schedule)
         table.insert(0, "census_year", census_year)
-        table["wpp_china_tfr"] = [_wpp_census_year_tfr(census_year, k) for k in table["years_before"]]
+        china = {k: _wpp_census_year_tfr(census_year, k) for k in sorted(set(table["years_before"]))}
+        table["wpp_china_tfr"] = table["years_before"].map(china).astype(float)
         table["ratio_to_china"] = table["tfr"] / table["wpp_china_tfr"]
         parts.append(table)
     return pd.concat(parts, ignore_index=True)
