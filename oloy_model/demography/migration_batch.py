@@ -25,7 +25,8 @@ import numpy as np
 from ..base.dimensions import N_AGES
 from . import migration
 
-ITERATIONS = 200  # Levenberg-Marquardt steps; all of China's schedules converge in fewer
+ITERATIONS = 100  # Levenberg-Marquardt steps per start at most
+TOLERANCE = 1e-8  # relative cost decrease and relative step below which a fit has converged
 _LOWER, _UPPER = (np.array(bound) for bound in migration._SHAPE_BOUNDS)
 _AGES = np.arange(N_AGES, dtype=float)
 # the per-schedule fit's three starts, then more: this optimiser's paths differ from scipy's trust
@@ -35,15 +36,20 @@ STARTS = list(migration._STARTS) + [(0.05, 0.3, 16.0, 1.0), (0.3, 0.05, 28.0, 0.
 CHUNK = 512  # schedules per block of the correction (bounds memory: 512 x 101 x 101 doubles)
 
 
-def _basis(shape: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Rogers-Castro basis (B, 101, 3) and the pieces its derivatives need."""
+def _shapes(shape: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The two Rogers-Castro curves (B, 101) of each shape row and the pieces their derivatives need."""
     alpha1, alpha2, mu2, lambda2 = (shape[:, k, None] for k in range(4))
     childhood = np.exp(-alpha1 * _AGES)
     shifted = _AGES - mu2
     inner = np.exp(-lambda2 * shifted)
     labour = np.exp(-alpha2 * shifted - inner)
-    basis = np.stack([childhood, labour, np.ones_like(childhood)], axis=2)
-    return basis, childhood, labour, shifted, inner
+    return childhood, labour, shifted, inner
+
+
+def _schedule(shape: np.ndarray, amplitudes: np.ndarray) -> np.ndarray:
+    """Rogers-Castro rates (B, 101) [per person-year] of shapes (B, 4) and amplitudes (B, 3)."""
+    childhood, labour = _shapes(shape)[:2]
+    return amplitudes[:, 0, None] * childhood + amplitudes[:, 1, None] * labour + amplitudes[:, 2, None]
 
 
 def _amplitudes(columns: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -66,24 +72,24 @@ class _Problem:
         self.matrix = migration.decade_matrix(years)  # (18, 101)
         self.exposure, self.weights = exposure, weights
         self.target = residual * weights
+        self.constant = self.project(np.ones_like(exposure), np.arange(exposure.shape[0]))
 
     def project(self, values: np.ndarray, index: np.ndarray) -> np.ndarray:
-        """Weighted group residuals (B, 18, k) of single-age rates ``values`` (B, 101, k)."""
-        grouped = np.matmul(self.matrix, values * self.exposure[index, :, None])
-        return grouped * self.weights[index, :, None]
+        """Weighted group residuals (B, 18) of single-age rates ``values`` (B, 101) of schedules ``index``."""
+        return ((values * self.exposure[index]) @ self.matrix.T) * self.weights[index]
 
     def evaluate(self, shape: np.ndarray, index: np.ndarray, jacobian: bool = False):
-        basis, childhood, labour, shifted, inner = _basis(shape)
-        columns = self.project(basis, index)
+        childhood, labour, shifted, inner = _shapes(shape)
+        columns = np.stack([self.project(childhood, index), self.project(labour, index), self.constant[index]], axis=2)
         amplitudes = _amplitudes(columns, self.target[index][:, :, None])[..., 0]
         residual = np.matmul(columns, amplitudes[:, :, None])[..., 0] - self.target[index]
         if not jacobian:
             return residual, amplitudes, None
         a1, a2 = amplitudes[:, 0, None], amplitudes[:, 1, None]
         alpha2, lambda2 = shape[:, 1, None], shape[:, 3, None]
-        derivatives = np.stack([-a1 * _AGES * childhood, -a2 * shifted * labour,
-                                a2 * labour * (alpha2 - lambda2 * inner), a2 * labour * shifted * inner], axis=2)
-        raw = self.project(derivatives, index)  # (B, 18, 4)
+        derivatives = (-a1 * _AGES * childhood, -a2 * shifted * labour, a2 * labour * (alpha2 - lambda2 * inner),
+                       a2 * labour * shifted * inner)
+        raw = np.stack([self.project(values, index) for values in derivatives], axis=2)  # (B, 18, 4)
         # Kaufman: remove the part of each derivative the amplitudes can absorb
         return residual, amplitudes, raw - np.matmul(columns, _amplitudes(columns, raw))
 
@@ -117,8 +123,9 @@ def _levenberg_marquardt(problem: _Problem, start: np.ndarray, index: np.ndarray
         take = rows[better]
         shape[take], residual[take] = trial[better], new_residual[better]
         amplitudes[take], jac[take], cost[take] = new_amplitudes[better], new_jac[better], new_cost[better]
-        damping[rows] = np.where(better, np.maximum(damping[rows] / 3.0, 1e-12), damping[rows] * 4.0)
-        done = (better & (gain < 1e-12)) | (moved < 1e-10) | (damping[rows] > 1e12)
+        damping[rows] = np.where(better, np.maximum(damping[rows] / 10.0, 1e-12), damping[rows] * 4.0)
+        # scipy's least_squares defaults (ftol = xtol = 1e-8), the per-schedule fit's stopping rule
+        done = (better & (gain < TOLERANCE)) | (moved < TOLERANCE) | (damping[rows] > 1e12)
         active[rows[done]] = False
     return shape, amplitudes, cost
 
@@ -152,7 +159,7 @@ def _correction(problem: _Problem, prior: np.ndarray, smoothing: float) -> np.nd
         gram = np.einsum("bga,bgc->bac", weighted, weighted)
         scale = np.einsum("baa->b", gram) / N_AGES
         lhs = gram + smoothing * scale[:, None, None] * penalty
-        misfit = problem.target[index] - problem.project(prior[index, :, None], index)[..., 0]
+        misfit = problem.target[index] - problem.project(prior[index], index)
         out[index] = _cholesky_solve(lhs, np.einsum("bga,bg->ba", weighted, misfit))
     return out
 
@@ -189,15 +196,14 @@ def fit_schedules(residual: np.ndarray, exposure: np.ndarray, weights: np.ndarra
     residual, exposure, weights = (np.asarray(a, dtype=float) for a in (residual, exposure, weights))
     problem = _Problem(residual, exposure, weights, years)
     count = residual.shape[0]
-    best_cost = np.full(count, np.inf)
-    best_shape, best_amplitudes = np.zeros((count, 4)), np.zeros((count, 3))
-    index = np.arange(count)
-    for start in STARTS:  # the per-schedule fit's starts first; ties keep the first lowest
-        shape, amplitudes, cost = _levenberg_marquardt(problem, np.tile(start, (count, 1)), index, iterations)
-        better = cost < best_cost
-        best_cost[better], best_shape[better], best_amplitudes[better] = cost[better], shape[better], amplitudes[better]
-    basis = _basis(best_shape)[0]
-    prior = np.einsum("bak,bk->ba", basis, best_amplitudes)
+    # every start of every schedule in one batch; the first lowest cost wins (the per-schedule
+    # fit's tie rule), the per-schedule fit's three starts coming first
+    starts = np.repeat(np.array(STARTS, dtype=float), count, axis=0)
+    index = np.tile(np.arange(count), len(STARTS))
+    shape, amplitudes, cost = _levenberg_marquardt(problem, starts, index, iterations)
+    best = np.argmin(cost.reshape(len(STARTS), count), axis=0) * count + np.arange(count)
+    best_shape, best_amplitudes = shape[best], amplitudes[best]
+    prior = _schedule(best_shape, best_amplitudes)
     rates = prior + _correction(problem, prior, smoothing)
     fitted = np.einsum("ga,ba->bg", problem.matrix, rates * exposure)
     total = np.sum(problem.target ** 2, axis=1)
