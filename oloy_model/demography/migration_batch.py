@@ -26,6 +26,7 @@ from ..base.dimensions import N_AGES
 from . import migration
 
 ITERATIONS = 100  # Levenberg-Marquardt steps per start at most
+SCREEN, KEEP = 15, 3  # steps from every start before only the KEEP best starts of a schedule go on
 TOLERANCE = 1e-8  # relative cost decrease and relative step below which a fit has converged
 _LOWER, _UPPER = (np.array(bound) for bound in migration._SHAPE_BOUNDS)
 _AGES = np.arange(N_AGES, dtype=float)
@@ -196,12 +197,15 @@ def fit_schedules(residual: np.ndarray, exposure: np.ndarray, weights: np.ndarra
     residual, exposure, weights = (np.asarray(a, dtype=float) for a in (residual, exposure, weights))
     problem = _Problem(residual, exposure, weights, years)
     count = residual.shape[0]
-    # every start of every schedule in one batch; the first lowest cost wins (the per-schedule
-    # fit's tie rule), the per-schedule fit's three starts coming first
+    # every start of every schedule in one batch for SCREEN steps; then the KEEP lowest-cost
+    # starts of each schedule go on (ties: the earlier start, the per-schedule fit's first)
     starts = np.repeat(np.array(STARTS, dtype=float), count, axis=0)
     index = np.tile(np.arange(count), len(STARTS))
-    shape, amplitudes, cost = _levenberg_marquardt(problem, starts, index, iterations)
-    best = np.argmin(cost.reshape(len(STARTS), count), axis=0) * count + np.arange(count)
+    shape, _, cost = _levenberg_marquardt(problem, starts, index, SCREEN)
+    order = np.argsort(cost.reshape(len(STARTS), count), axis=0, kind="stable")[:KEEP]
+    chosen = (order * count + np.arange(count)).reshape(-1)
+    shape, amplitudes, cost = _levenberg_marquardt(problem, shape[chosen], index[chosen], iterations)
+    best = np.argmin(cost.reshape(KEEP, count), axis=0) * count + np.arange(count)
     best_shape, best_amplitudes = shape[best], amplitudes[best]
     prior = _schedule(best_shape, best_amplitudes)
     rates = prior + _correction(problem, prior, smoothing)
