@@ -12,6 +12,11 @@ schedule:
   gradient is the exact one), from the same three starts as the per-schedule fit, keeping
   the start of lowest cost; bounds by projection onto the box.
 * **Correction** by a batched Cholesky factorisation and two vectorised triangular sweeps.
+* **Implausible fits.** A schedule whose batched rates exceed :data:`RATE_LIMIT` (one net
+  migrant per person at risk and year) in absolute value at some age is fitted again by the
+  per-schedule fit: the lower cost the batched fit can find there comes from extreme amplitudes
+  (``a1`` in the hundreds, a spike at ages 0-1 that the kernel's age-0 at-risk turns into
+  explosive growth), which scipy's trust region, started the same way, does not reach.
 
 The result is not bit-identical to the per-schedule fit (another optimiser reaches the same
 minimum to within its tolerance); its agreement on Yunnan's 258 schedules is stated in
@@ -26,6 +31,7 @@ from ..base.dimensions import N_AGES
 from . import migration
 
 ITERATIONS = 100  # Levenberg-Marquardt steps per start at most
+RATE_LIMIT = 1.0  # |annual rate| above which a batched fit is replaced by the per-schedule fit
 SCREEN, KEEP = 15, 3  # steps from every start before only the KEEP best starts of a schedule go on
 TOLERANCE = 1e-8  # relative cost decrease and relative step below which a fit has converged
 _LOWER, _UPPER = (np.array(bound) for bound in migration._SHAPE_BOUNDS)
@@ -209,6 +215,12 @@ def fit_schedules(residual: np.ndarray, exposure: np.ndarray, weights: np.ndarra
     best_shape, best_amplitudes = shape[best], amplitudes[best]
     prior = _schedule(best_shape, best_amplitudes)
     rates = prior + _correction(problem, prior, smoothing)
+    fallback = np.flatnonzero(np.max(np.abs(rates), axis=1) > RATE_LIMIT)
+    for k in fallback:  # implausible: the per-schedule fit decides (rule in the module docstring)
+        rates[k], single = migration.fit_schedule(residual[k], exposure[k], weights[k], smoothing=smoothing, years=years)
+        prior[k] = single["prior_rates"]
+        best_shape[k] = [single["rogers_castro"][name] for name in ("alpha1", "alpha2", "mu2", "lambda2")]
+        best_amplitudes[k] = [single["rogers_castro"][name] for name in ("a1", "a2", "c")]
     fitted = np.einsum("ga,ba->bg", problem.matrix, rates * exposure)
     total = np.sum(problem.target ** 2, axis=1)
     misfit = np.sum(((fitted - residual) * weights) ** 2, axis=1)

@@ -64,3 +64,15 @@ def test_cholesky_solve_matches_numpy(size):
     rhs = rng.normal(size=(size, 30))
     expected = np.linalg.solve(lhs, rhs[..., None])[..., 0]
     assert np.allclose(migration_batch._cholesky_solve(lhs, rhs), expected, rtol=1e-10, atol=1e-12)
+
+
+def test_implausible_batched_fit_falls_back_to_the_per_schedule_fit(monkeypatch):
+    """Rates beyond RATE_LIMIT are replaced by the per-schedule fit (module docstring rule)."""
+    residual, exposure, weights = _schedules()
+    monkeypatch.setattr(migration_batch, "RATE_LIMIT", 0.0)  # every schedule counts as implausible
+    rates, fit = migration_batch.fit_schedules(residual, exposure, weights)
+    for k in range(len(residual)):
+        single, params = migration.fit_schedule(residual[k], exposure[k], weights[k])
+        assert np.array_equal(rates[k], single)
+        assert fit["a1"][k] == params["rogers_castro"]["a1"]
+        assert np.isclose(fit["explained"][k], params["explained"], rtol=1e-12)
