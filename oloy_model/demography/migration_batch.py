@@ -9,8 +9,10 @@ schedule:
 * **Shape parameters** (alpha1, alpha2, mu2, lambda2) by a projected Levenberg-Marquardt
   iteration on the variable-projection residual (the amplitudes a1, a2, c solved by linear
   least squares for each shape; Golub & Pereyra 1973, with Kaufman's 1975 Jacobian, whose
-  gradient is the exact one), from the same three starts as the per-schedule fit, keeping
-  the start of lowest cost; bounds by projection onto the box.
+  gradient is the exact one): seven starts (the per-schedule fit's three first) run
+  :data:`SCREEN` steps, the :data:`KEEP` lowest-cost starts of each schedule go on until
+  scipy's default ``ftol``/``xtol`` (:data:`TOLERANCE`) or :data:`ITERATIONS` steps, and the
+  lowest cost wins; bounds by projection onto the box.
 * **Correction** by a batched Cholesky factorisation and two vectorised triangular sweeps.
 * **Implausible fits.** A schedule whose batched rates exceed :data:`RATE_LIMIT` (one net
   migrant per person at risk and year) in absolute value at some age is fitted again by the
