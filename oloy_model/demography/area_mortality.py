@@ -95,7 +95,11 @@ def mortality_default(area: str, *, credibility: float = CREDIBILITY) -> dict:
     """
     if not 0.0 <= credibility <= 1.0:
         raise OloyInputError(f"credibility={credibility!r}; expected a number in [0, 1]")
-    code = national.check_area(area)
+    return _mortality_default(national.check_area(area), float(credibility))
+
+
+@read_only_cache(maxsize=64)
+def _mortality_default(code: str, credibility: float) -> dict:
     deaths = county_deaths_2010()
     members = deaths[deaths["region"].isin(_members_2010(code))]
     observed, expected = float(members["observed"].sum()), float(members["expected"].sum())

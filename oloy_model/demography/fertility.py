@@ -24,9 +24,10 @@ import numpy as np
 import pandas as pd
 
 from ..base.caching import read_only_cache
-from ..base.dimensions import N_AGES, SEXES
+from ..base.dimensions import AGES, N_AGES, SEXES
 from ..base.errors import OloyInputError
 from ..base.resources import read_bundled
+from ..base.tidy import to_array
 from .graduation import graduate
 from .lifetable import life_table
 
@@ -166,23 +167,23 @@ def reverse_survival_tfr(population: pd.DataFrame, mx: np.ndarray, schedule: np.
     """
     table = life_table(mx, np.array(SEXES))
     lx, Lx = table["lx"], table["Lx"]
-    rows = []
-    for region, cell in population.groupby("region", sort=True):
-        cube = cell.pivot(index="sex", columns="age", values="population").loc[list(SEXES)].to_numpy(float)
-        women = cube[0]
-        for k in range(1, years_back + 1):
-            births = float(np.sum(cube[:, k - 1] / Lx[:, k - 1]))
-            exposure = 0.5 * (_reverse_women(women, lx[0], k - 1) + _reverse_women(women, lx[0], k))
-            weighted = float(np.sum(schedule * exposure))
-            rows.append({"region": region, "years_before": k, "births": births, "exposure": weighted,
-                         "tfr": births / weighted})
-    return pd.DataFrame(rows)
+    codes = sorted(population["region"].unique())
+    cube = to_array(population, {"region": codes, "sex": SEXES, "age": AGES}, "population")
+    women = cube[:, 0]
+    steps = range(1, years_back + 1)
+    births = np.stack([np.sum(cube[:, :, k - 1] / Lx[:, k - 1], axis=1) for k in steps], axis=1)
+    weighted = np.stack([np.sum(schedule * 0.5 * (_reverse_women(women, lx[0], k - 1) + _reverse_women(women, lx[0], k)),
+                                axis=-1) for k in steps], axis=1)
+    return pd.DataFrame({"region": np.repeat(codes, years_back), "years_before": np.tile(np.arange(1, years_back + 1),
+                                                                                           len(codes)),
+                         "births": births.reshape(-1), "exposure": weighted.reshape(-1),
+                         "tfr": (births / weighted).reshape(-1)})
 
 
 def _reverse_women(women: np.ndarray, lx: np.ndarray, k: int) -> np.ndarray:
-    """Women by age k years before the census (ages 0..100-k filled; the rest zero)."""
+    """Women by age (last axis) k years before the census (ages 0..100-k filled; the rest zero)."""
     if k == 0:
         return women.copy()
     out = np.zeros_like(women)
-    out[: N_AGES - 1 - k] = women[k : N_AGES - 1] * lx[: N_AGES - 1 - k] / lx[k : N_AGES - 1]
+    out[..., : N_AGES - 1 - k] = women[..., k : N_AGES - 1] * lx[: N_AGES - 1 - k] / lx[k : N_AGES - 1]
     return out

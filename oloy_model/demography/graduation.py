@@ -74,21 +74,25 @@ def graduate(counts: np.ndarray, boundaries: Sequence[int], *, method: str = "mo
     if np.any(counts < 0) or not np.all(np.isfinite(counts)):
         raise OloyInputError("graduate: group counts must be finite and non-negative")
     flat = counts.reshape(-1, bounds.size)
-    split = _mono if method == "mono" else _pclm
-    out = np.stack([split(row, bounds, open_width) for row in flat])
+    if method == "mono":
+        out = _mono(flat, bounds, open_width)
+    else:
+        out = np.stack([_pclm(row, bounds, open_width) for row in flat])
     return out.reshape(counts.shape[:-1] + (bounds[-1] + 1,))
 
 
-def _mono(row: np.ndarray, bounds: np.ndarray, open_width: int) -> np.ndarray:
-    closed = row[:-1]
+def _mono(rows: np.ndarray, bounds: np.ndarray, open_width: int) -> np.ndarray:
+    """PCHIP split of every row (series, groups) at once: the spline acts on each column of
+    the cumulative counts independently, so the result equals a split row by row."""
+    closed = rows[:, :-1]
     knots = bounds.astype(float)
-    cumulative = np.concatenate([[0.0], np.cumsum(closed)])
-    with np.errstate(over="ignore", divide="ignore"):  # flat stretches: PCHIP's harmonic mean handles them
-        spline = PchipInterpolator(knots, cumulative)
+    cumulative = np.concatenate([np.zeros((rows.shape[0], 1)), np.cumsum(closed, axis=1)], axis=1)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # flat stretches: PCHIP's harmonic mean handles them
+        spline = PchipInterpolator(knots, cumulative, axis=1)
         at_ages = spline(np.arange(bounds[-1] + 1, dtype=float))
-    at_ages[bounds] = cumulative  # exact at the knots, not just to rounding
-    singles = np.diff(at_ages)
-    return np.concatenate([np.maximum(singles, 0.0), row[-1:]])
+    at_ages[:, bounds] = cumulative  # exact at the knots, not just to rounding
+    singles = np.diff(at_ages, axis=1)
+    return np.concatenate([np.maximum(singles, 0.0), rows[:, -1:]], axis=1)
 
 
 def composition_matrix(bounds: np.ndarray, open_width: int) -> np.ndarray:

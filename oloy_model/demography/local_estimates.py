@@ -17,7 +17,7 @@ from ..base.dimensions import AGES, SEXES
 from ..base.errors import DemographicWarning
 from ..base.hierarchy import area_code, resolve_area, with_parent_totals
 from ..base.tidy import to_array
-from . import ccmpp, crosswalk, fertility, migration, mortality
+from . import ccmpp, crosswalk, fertility, migration, migration_batch, mortality
 from .area_mortality import mortality_default
 from .population import base_population, census_age_groups
 
@@ -158,7 +158,8 @@ def _fertility_estimates(schedule_year: int, area: str | None, e0_base: float) -
         table = fertility.reverse_survival_tfr(_with_prefecture(_census_population(census_year, area), area), mx,
                                                schedule)
         table.insert(0, "census_year", census_year)
-        table["wpp_china_tfr"] = [_wpp_census_year_tfr(census_year, k) for k in table["years_before"]]
+        china = {k: _wpp_census_year_tfr(census_year, k) for k in sorted(set(table["years_before"]))}
+        table["wpp_china_tfr"] = table["years_before"].map(china).astype(float)
         table["ratio_to_china"] = table["tfr"] / table["wpp_china_tfr"]
         parts.append(table)
     return pd.concat(parts, ignore_index=True)
@@ -191,6 +192,8 @@ def _decade_fertility(codes: list[str], area: str | None = None) -> np.ndarray:
     last = table[(table.census_year == 2020) & (table.years_before == 1)].set_index("region")["ratio_to_china"]
     years = np.arange(2011, 2021)
     weight = ((years - 2010) / 10.0)[:, None]
+    # a unit without 2010 territory (no 2010 estimate) keeps its 2020 ratio over the decade
+    first = first.reindex(codes).fillna(last[codes])
     ratio = (1 - weight) * first[codes].to_numpy()[None, :] + weight * last[codes].to_numpy()[None, :]
     return ratio * fertility.wpp_tfr(years)[:, None]
 
@@ -260,28 +263,32 @@ def migration_estimates(*, area: str | None = None, e0_base: float | None = None
 
 @read_only_cache(maxsize=4)
 def _migration_estimates(area: str | None, e0_base: float) -> dict:
-    codes, start = population_cube(_census_population(2010, area))
-    end_codes, end = population_cube(_census_population(2020, area))
-    if end_codes != codes:
-        raise ValueError(f"2010 and 2020 units differ: {sorted(set(codes) ^ set(end_codes))[:5]}")
+    start_codes, known = population_cube(_census_population(2010, area))
+    codes, end = population_cube(_census_population(2020, area))
+    if set(start_codes) - set(codes):
+        raise ValueError(f"2010 units without a 2020 unit: {sorted(set(start_codes) - set(codes))[:5]}")
+    # A unit with no 2010 territory (三沙市, founded 2012) has no residual to fit: it starts from
+    # zero, and its rates are set to zero below (rule in docs/areas.md, "Scale").
+    new_units = np.isin(codes, start_codes, invert=True)
+    start = np.zeros_like(end)
+    start[~new_units] = known
     years = np.arange(2011, 2021)
     mx = mortality_rates(years) if area is None else mortality_rates(years, e0_base=e0_base, area=area)
     tfr = _decade_fertility(codes, area)
     srb = census_srb(2020, area=area)
     census_groups, expected_groups, residual, births_total = cohort_residual(start, end, mx, tfr, srb, years)
     exposure = 0.5 * (migration.at_risk(start) + migration.at_risk(end))
-    rates = np.zeros_like(start)
-    fits, rows = [], []
+    weights = 1.0 / np.sqrt(np.maximum(census_groups, 1.0))
+    rates, fits, fitted = _fit_schedules(residual, exposure, weights, batched=area is not None)
+    rates[new_units], fitted[new_units] = 0.0, 0.0
+    fits.loc[np.repeat(new_units, len(SEXES)), RC_PARAMETERS + ["explained"]] = np.nan
+    keys = pd.MultiIndex.from_product([codes, SEXES], names=["region", "sex"]).to_frame(index=False)
+    fits = pd.concat([keys, fits], axis=1)
     labels = [f"{a}-{a + 4}" for a in migration.GROUP_STARTS[:-1]] + ["85+"]
-    for r, code in enumerate(codes):
-        for s, sex in enumerate(SEXES):
-            weights = 1.0 / np.sqrt(np.maximum(census_groups[r, s], 1.0))
-            rates[r, s], fit = migration.fit_schedule(residual[r, s], exposure[r, s], weights)
-            fits.append({"region": code, "sex": sex, **fit["rogers_castro"], "explained": fit["explained"]})
-            for g, label in enumerate(labels):
-                rows.append({"region": code, "sex": sex, "age_group": label, "census_2020": census_groups[r, s, g],
-                             "expected_2020": expected_groups[r, s, g], "residual": residual[r, s, g],
-                             "fitted": fit["fitted"][g]})
+    rows = pd.MultiIndex.from_product([codes, SEXES, labels], names=["region", "sex", "age_group"]).to_frame(index=False)
+    for name, values in (("census_2020", census_groups), ("expected_2020", expected_groups), ("residual", residual),
+                         ("fitted", fitted)):
+        rows[name] = values.reshape(-1)
     counts = rates * exposure
     published_change = float(end.sum() - start.sum())
     summary = {
@@ -293,5 +300,27 @@ def _migration_estimates(area: str | None, e0_base: float) -> dict:
         "projected_births": float(births_total.sum()),
         "annual_net_migration_from_rates": float(counts.sum()),
     }
-    return {"codes": codes, "rates": rates, "counts": counts, "residual": pd.DataFrame(rows),
-            "fits": pd.DataFrame(fits), "summary": summary}
+    return {"codes": codes, "rates": rates, "counts": counts, "residual": rows, "fits": fits, "summary": summary}
+
+
+RC_PARAMETERS = ["a1", "alpha1", "a2", "alpha2", "mu2", "lambda2", "c"]
+
+
+def _fit_schedules(residual: np.ndarray, exposure: np.ndarray, weights: np.ndarray, *,
+                   batched: bool) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
+    """Rogers-Castro fits of every (region, sex): rates (regions, 2, 101), the parameters and
+    fit quality [a1 .. c, explained] in (region, sex) order, and the fitted group residuals
+    (regions, 2, 18). ``batched``: :func:`migration_batch.fit_schedules` (other areas; agrees
+    with the per-schedule fit to the tolerance in docs/areas.md), else one
+    :func:`migration.fit_schedule` per schedule (the bundled area's values, unchanged)."""
+    flat = [array.reshape((-1,) + array.shape[2:]) for array in (residual, exposure, weights)]
+    if batched:
+        rates, fit = migration_batch.fit_schedules(*flat)
+        table = pd.DataFrame({name: fit[name] for name in RC_PARAMETERS + ["explained"]})
+        return rates.reshape(exposure.shape), table, fit["fitted"].reshape(residual.shape)
+    rates, records, fitted = np.zeros_like(flat[1]), [], np.zeros_like(flat[0])
+    for k in range(flat[0].shape[0]):
+        rates[k], fit = migration.fit_schedule(flat[0][k], flat[1][k], flat[2][k])
+        records.append({**fit["rogers_castro"], "explained": fit["explained"]})
+        fitted[k] = fit["fitted"]
+    return rates.reshape(exposure.shape), pd.DataFrame(records), fitted.reshape(residual.shape)
