@@ -57,6 +57,7 @@ def test_every_county_belongs_to_one_prefecture_and_one_province():
         assert chain.count("prefecture") == (levels[leaf] == "county"), leaf
 
 
+@pytest.mark.slow
 def test_data_notes_list_prefectures_whose_counties_do_not_add_up():
     notes = areas.data_notes()
     prefectures = notes[notes["level"] == "prefecture"]
@@ -94,12 +95,12 @@ def _cells(frame: pd.DataFrame) -> pd.Series:
     return frame.set_index(KEYS)["population"].sort_index()
 
 
-# Every province (about 3 minutes in all): slow, except Yunnan, the bundled area's province,
-# which stays in the quick run.
+# Every province (about 3 minutes in all): slow.
 PROVINCES = sorted(areas.national_regions(2020).query("level == 'province'")["region"])
 
 
-@pytest.mark.parametrize("province", [p if p == "530000" else pytest.param(p, marks=pytest.mark.slow) for p in PROVINCES])
+@pytest.mark.slow
+@pytest.mark.parametrize("province", PROVINCES)
 def test_every_province_reproduces_every_census_cell(province):
     """Single years reproduce each county x sex x age-group cell (relative 1e-6); county sums
     equal the area totals in every cell; prefectures whose published row is not a data note
@@ -135,6 +136,7 @@ def test_cli_lists_and_searches_areas(capsys):
     assert "no area matches" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_another_area_projects_and_the_full_run_has_no_gaps(tmp_path, capsys):
     """德宏州: the projection runs (base = census cells, no anchoring, ISMR mortality), the
     full run has no gaps without a ledger (never zero capacity) and says so, and

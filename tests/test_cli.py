@@ -68,6 +68,7 @@ def test_failed_run_leaves_no_folder(tmp_path, capsys):
     assert "fertility.tfr_variant" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_entry_point_exit_codes_without_traceback(tmp_path):
     command = [sys.executable, "-m", "oloy_model.cli"]
     ok = subprocess.run(command + ["validate", "baseline"], capture_output=True, text=True)

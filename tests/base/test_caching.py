@@ -28,6 +28,7 @@ def test_edited_frame_does_not_change_the_next_call():
     pd.testing.assert_frame_equal(mortality.wpp_e0(), expected)
 
 
+@pytest.mark.slow
 def test_edited_dict_does_not_change_the_next_call():
     figures = plan_figures()
     key = next(iter(figures))

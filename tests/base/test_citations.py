@@ -134,6 +134,7 @@ def test_report_cites_only_what_resolves(report_markdown):
     assert problems == []
 
 
+@pytest.mark.slow
 def test_report_appendix_lists_every_source_used(report_markdown):
     appendix = report_markdown.split("## 来源 Sources", 1)[1]
     rows = [line.split(" | ") for line in appendix.splitlines() if line.startswith("| ") and "---" not in line]

@@ -145,6 +145,7 @@ def _within_schema(scenario) -> None:
         assert 0.0 <= value <= SCHEMA["migration.county_scale"].maximum, code
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(CASES))
 def test_rebase_cases_are_safe(baseline, case):
     observations = CASES[case](baseline)
@@ -197,6 +198,7 @@ def test_population_totals_alone_leave_fertility_at_its_prior(factor):
         assert parameters.set_index("region").loc["532901", "calibrated"] == 1.0
 
 
+@pytest.mark.slow
 def test_one_command_with_next_years_figures(tmp_path):
     from oloy_model.cli import main
 

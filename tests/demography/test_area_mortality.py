@@ -12,6 +12,7 @@ from oloy_model.base.resources import read_bundled
 PLAN_E0_2020 = 76.56  # Dali plan 2022 [source: dali_plan_2022]
 
 
+@pytest.mark.slow
 def test_observed_deaths_are_the_bundled_dali_rates_times_population():
     """An independent path: the bundled Dali census6 indicators (the same rows, other file)."""
     indicators = read_bundled("census6/indicators.csv").pivot(index="region", columns="indicator", values="value")
@@ -22,6 +23,7 @@ def test_observed_deaths_are_the_bundled_dali_rates_times_population():
     assert result["label"] == "estimated (national level x ISMR)"
 
 
+@pytest.mark.slow
 def test_the_nation_is_the_national_level():
     nation = om.areas().query("level == 'nation'")["region"].iloc[0]
     result = am.mortality_default(nation)

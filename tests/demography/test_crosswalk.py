@@ -33,6 +33,7 @@ def test_every_yunnan_county_has_a_counterpart_or_a_documented_group():
     assert dict(zip(renamed["name_2010"], renamed["name_2020"]))["呈贡县"] == "呈贡区"
 
 
+@pytest.mark.slow
 def test_national_crosswalk_covers_both_censuses_once():
     walk = crosswalk.crosswalk()
     nation = om.areas().query("level == 'nation'")["region"].iloc[0]

@@ -83,6 +83,7 @@ def test_comparison_has_gaps_with_a_ledger(tmp_path):
     assert any("no row for elderly_beds, nursing_beds" in note for note in result.notes)
 
 
+@pytest.mark.slow
 def test_area_run_writes_outputs_without_gaps(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DemographicWarning)

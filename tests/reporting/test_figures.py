@@ -9,6 +9,9 @@ import oloy_model as om
 from oloy_model.reporting import figures, plotting, style
 
 
+pytestmark = pytest.mark.slow  # every test here draws the full run's figures or writes its workbook
+
+
 @pytest.fixture(scope="module")
 def results():
     return [om.run("baseline"), om.run("three_child_support")]

@@ -11,6 +11,9 @@ from oloy_model.reporting import digest
 from oloy_model.planning.result import run
 from oloy_model.runner import run_scenarios
 
+pytestmark = pytest.mark.slow  # every test here draws the full run's figures or writes its workbook
+
+
 NAMES = ["baseline", "three_child_support"]
 CHINESE = re.compile("[\u4e00-\u9fff]")
 

@@ -84,6 +84,7 @@ def synthetic():
     return observations
 
 
+@pytest.mark.slow
 def test_calibration_recovers_known_parameters(synthetic):
     calibration = om.calibrate(BASE, synthetic)
     assert calibration.success
@@ -108,6 +109,7 @@ def test_components_can_be_switched_off(synthetic):
     assert parameters.loc[parameters.parameter == "e0_shift_years", "calibrated"].iloc[0] == 0.0
 
 
+@pytest.mark.slow
 def test_decomposition_adds_up_exactly(synthetic):
     observations = pd.concat([synthetic, pd.DataFrame({"region": ["532900"], "year": [2024], "quantity": ["elderly_beds"],
                                                        "value": [15000.0], "source": ["synthetic"]})], ignore_index=True)

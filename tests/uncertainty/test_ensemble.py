@@ -152,6 +152,7 @@ def test_cli_draws_same_seed_same_bytes(tmp_path):
     assert (tmp_path / "a" / "oloy_results.xlsx").read_bytes() == (tmp_path / "b" / "oloy_results.xlsx").read_bytes()
 
 
+@pytest.mark.slow
 def test_probability_charts_same_seed_same_bytes(tmp_path):
     from oloy_model.reporting import figures, style
 
