@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from pathlib import Path
 
 from .base.atomic import check_target
 from .base.dimensions import AGE_BANDS, band_label
@@ -271,13 +272,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning as the command line shows it: the message, not the package's source line."""
+    print(f"oloy: warning: {message}", file=file or sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``oloy`` command."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "out", None):
+        args.out = str(Path(args.out).expanduser())  # "~/results" quoted is the home folder, as in a shell
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default", DemographicWarning)
+            warnings.showwarning = _show_warning
             return args.handler(args)
     except OloyInputError as error:
         print(f"oloy: error: {error}", file=sys.stderr)

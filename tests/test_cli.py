@@ -141,3 +141,26 @@ def test_validate_names_file_and_key_of_a_bad_area_and_checks_a_ledger_against_t
     good.write_text('name = "dehong"\nextends = "baseline.toml"\n[projection]\narea = "533100"\n'
                     f'[capacity]\nledger_file = "{ledger.name}"\n', encoding="utf-8")
     assert main(["validate", str(good)]) == 0
+
+
+def test_cli_warnings_show_the_message_not_the_source_line_and_out_expands_home(tmp_path, capsys, monkeypatch):
+    """Warnings read `oloy: warning: <message>`; a quoted `~` in --out is the home folder (refused
+    with --force like the home folder itself), not a folder named `~`."""
+    from oloy_model.cli import main
+
+    empty = tmp_path / "empty.toml"
+    empty.write_text("", encoding="utf-8")
+    assert main(["validate", str(empty)]) == 0
+    err = capsys.readouterr().err
+    assert "sets no keys" in err and "extends" in err
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "baseline", "--out", "~", "--force", "--no-figures"]) == 2
+    assert "home" in capsys.readouterr().err and not (tmp_path / "~").exists()
+
+
+def test_an_area_run_prints_warnings_as_oloy_warnings(tmp_path, capsys):
+    from oloy_model.cli import main
+
+    assert main(["run", "zero_migration", "--area", "533100", "--out", str(tmp_path / "o"), "--no-figures"]) == 0
+    err = capsys.readouterr().err
+    assert "oloy: warning:" in err and "DemographicWarning" not in err

@@ -134,6 +134,10 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     problems: list[str] = []
     raw, name = _read_chain(path, [], problems)
     check_scenario_name(name, path)  # the name becomes a folder: refuse before any work
+    if not raw and not problems:  # an empty or truncated file would run silently as the defaults
+        warnings.warn(f"{path}: sets no keys and extends no scenario: it runs the schema defaults, which are not "
+                      "the bundled baseline (e.g. migration.anchor = 'none'); add extends = \"baseline.toml\" to "
+                      "start from the baseline", DemographicWarning, stacklevel=2)
     values = validate(raw, str(path), base_dir=path.parent, problems=problems)
     return Scenario(name, MappingProxyType(values), str(path), compute_hash(values))
 
