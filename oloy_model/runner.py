@@ -4,7 +4,6 @@ Calls only the public API (``project``, ``regions``) and :mod:`oloy_model.report
 """
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -15,16 +14,15 @@ import pandas as pd
 from .base.atomic import write_folder_atomically
 from .base.errors import OloyInputError
 from .base.hierarchy import area_code, area_level, area_names
-from .base.national import areas
 from .base.safe_names import child, name_key
-from .base.scenario import _plain, load_scenario, Scenario
+from .base.scenario import load_scenario, Scenario
 from .demography.population import regions
 from .orchestrators import run
 from .planning.result import Result
 from .reporting.area_outputs import write_area_outputs
 from .reporting.digest import BASIS_READING, county_digest, reference_result, scenario_comparison, summary_sentences
 from .reporting.figures import figure_jobs, figure_key, write_figure_index
-from .reporting.output import write_csv, write_manifest
+from .reporting.output import write_scenario_json, write_csv, write_manifest
 from .reporting.render import figure_tasks, index_rows, render, subject, Workers
 from .reporting.report import build_report
 from .reporting.style import load_fonts
@@ -67,13 +65,7 @@ def write_scenario_tables(result: Result, folder: Path) -> pd.DataFrame:
         write_csv(with_region_names(result.evaluation), folder / "evaluation.csv")
     summary = summary_table(projection)
     write_csv(with_region_names(summary), folder / "summary.csv")
-    resolved = {"name": projection.scenario.name, "content_hash": projection.scenario.content_hash,
-                "source": Path(projection.scenario.source).name, "values": _plain(dict(projection.scenario.values))}
-    for key, value in resolved["values"].items():
-        if key.endswith("_file") and value:
-            resolved["values"][key] = Path(value).name  # no machine-specific paths in outputs
-    (folder / "scenario.json").write_text(json.dumps(resolved, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-                                          encoding="utf-8")
+    write_scenario_json(projection.scenario, folder)
     return summary
 
 

@@ -164,3 +164,6 @@ def test_an_area_run_prints_warnings_as_oloy_warnings(tmp_path, capsys):
     assert main(["run", "zero_migration", "--area", "533100", "--out", str(tmp_path / "o"), "--no-figures"]) == 0
     err = capsys.readouterr().err
     assert "oloy: warning:" in err and "DemographicWarning" not in err
+    written = json.loads((tmp_path / "o" / "zero_migration" / "scenario.json").read_text(encoding="utf-8"))
+    assert written["name"] == "zero_migration" and written["resolved_for_the_area"]["projection.area"] == "533100"
+    assert written["resolved_for_the_area"]["migration.basis"] == "mixed"

@@ -26,7 +26,7 @@ from ..planning.result import Result
 from .area_figures import area_figure_jobs, area_label
 from .comparison import area_comparison
 from .digest import region_names
-from .output import write_csv
+from .output import write_csv, write_scenario_json
 from .render import render_all
 from .summary import summary_table
 from .workbook import readme_sheet, with_region_names, write_workbook
@@ -64,6 +64,10 @@ def write_area_scenario(result: Result, folder: Path, names: pd.DataFrame) -> tu
     comparison = area_comparison(result)
     write_csv(comparison, folder / "comparison.csv")
     (folder / "notes.md").write_text("".join(f"- {note}\n" for note in result.notes), encoding="utf-8")
+    a = resolve(result.scenario)
+    write_scenario_json(result.scenario, folder, area_values={
+        "projection.area": a.projection.area, "mortality.e0_base": a.mortality.e0_base,
+        "migration.basis": a.migration.basis})
     return summary, comparison
 
 

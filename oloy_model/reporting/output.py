@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..base.atomic import write_folder_atomically
 from ..base.resources import data_checksum
+from ..base.scenario import _plain
 from ..base.version import __version__
 
 FIXED_TIME = _dt.datetime(2020, 11, 1, 0, 0, 0)
@@ -204,3 +205,18 @@ def write_manifest(folder: Path, *, scenarios: list[dict], seed: int | None = No
         RUN_SECTION: run_details(),
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def write_scenario_json(scenario, folder: Path, *, area_values: Mapping[str, object] | None = None) -> None:
+    """``scenario.json``: the scenario's name, content hash, file name and every value as run
+    (file paths cut to their names: no machine-specific paths in outputs). ``area_values``: the
+    values another area's run resolved differently from the file (e.g. its mortality default)."""
+    resolved = {"name": scenario.name, "content_hash": scenario.content_hash, "source": Path(scenario.source).name,
+                "values": _plain(dict(scenario.values))}
+    for key, value in resolved["values"].items():
+        if key.endswith("_file") and value:
+            resolved["values"][key] = Path(value).name
+    if area_values:
+        resolved["resolved_for_the_area"] = _plain(dict(area_values))
+    (folder / "scenario.json").write_text(json.dumps(resolved, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+                                          encoding="utf-8")
