@@ -18,7 +18,7 @@ from .base.observations import load_observations
 from .base.resources import verify_all
 from .base.scenario import list_scenarios, load_scenario
 from .base.version import __version__
-from .demography.assumptions import resolve
+from .demography.assumptions import resolve, scenario_area
 from .demography.population import base_population, region_codes, regions
 from .planning.capacity import read_ledger
 from .reporting.output import write_csv, write_folder_atomically, write_manifest
@@ -64,7 +64,7 @@ def run_area_of(option: str | None, names) -> str | None:
     stated = {}
     for name in names:
         scenario = load_scenario(name)
-        stated[scenario.source] = resolve(scenario).projection.area
+        stated[scenario.source] = scenario_area(scenario)
     chosen = resolve_area(option) if option else None
     if option:
         clash = {source: area for source, area in stated.items() if area is not None and area != chosen}

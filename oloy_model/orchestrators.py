@@ -13,7 +13,7 @@ from dataclasses import replace
 import pandas as pd
 
 from .base.observations import load_observations
-from .base.scenario import load_scenario, Scenario
+from .base.scenario import Scenario
 from .demography.assumptions import resolve
 from .planning import result as planning
 from .review.tools import evaluation_errors
@@ -35,10 +35,8 @@ def run(scenario: Scenario | str, *, ledger: pd.DataFrame | None = None) -> plan
         :class:`oloy_model.planning.result.Result`; its ``evaluation`` holds the errors against
         ``projection.observations_file`` when the scenario names one (else None).
     """
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
-    result = planning.run(scenario, ledger=ledger)
-    settings = resolve(scenario).projection
+    result = planning.run(scenario, ledger=ledger)  # loads a name or path
+    settings = resolve(result.scenario).projection
     if settings.observations_file is None:
         return result
     observations = load_observations(settings.observations_file, years=(settings.base_year, settings.horizon))

@@ -321,20 +321,30 @@ def _area(values: Values) -> str | None:
     return resolve_area(values["projection.area"] or None)
 
 
+def scenario_area(scenario: Scenario) -> str | None:
+    """The area a scenario states (``resolve(scenario).projection.area``) without resolving the
+    rest: no estimates are built, so a command can check the areas of its scenarios first."""
+    return _area(scenario.values)
+
+
+def _area_default(key: str, values: Values) -> bool:
+    """Whether ``key`` keeps its schema default in a scenario of another area than the bundled
+    one: there the default (the bundled area's value) stands for the area's own default."""
+    return _area(values) is not None and values[key] == SCHEMA[key].default
+
+
 def _e0_base(values: Values) -> float:
     """Base-year e0 [years]: ``mortality.e0_base``; outside the bundled area, while the key keeps
     its default (the Dali plan's value), the area's estimated default, labelled "estimated
     (national level x ISMR)" (:func:`oloy_model.demography.area_mortality.mortality_default`)."""
-    area = _area(values)
-    if area is None or values["mortality.e0_base"] != SCHEMA["mortality.e0_base"].default:
+    if not _area_default("mortality.e0_base", values):
         return float(values["mortality.e0_base"])
-    return round(mortality_default(area)["e0"], 10)
+    return round(mortality_default(_area(values))["e0"], 10)
 
 
 def e0_base_estimated(assumptions: "Assumptions") -> bool:
     """Whether ``mortality.e0_base`` is the area's estimated default (not a stated value)."""
-    values = assumptions._values
-    return _area(values) is not None and values["mortality.e0_base"] == SCHEMA["mortality.e0_base"].default
+    return _area_default("mortality.e0_base", assumptions._values)
 
 
 NORM_KEYS = tuple(f"demand.{field.format(year)}" for field in NORM_PATHS.values() for year in NORM_YEARS)
@@ -344,7 +354,7 @@ def _norm_point(key: str) -> Callable[[Values], Any]:
     """Resolver of one norm path point: the scenario's value in the bundled area or when stated
     (not the default); else the national value, ``None`` where the national plans give none."""
     def value(values: Values) -> float | None:
-        if _area(values) is not None and values[key] == SCHEMA[key].default:
+        if _area_default(key, values):
             return national_value(key)
         return None if values[key] == "auto" else float(values[key])
     return value
@@ -353,20 +363,14 @@ def _norm_point(key: str) -> Callable[[Values], Any]:
 def national_norm_keys(assumptions: "Assumptions") -> tuple[str, ...]:
     """The demand-norm keys resolved to national norms (left at their defaults outside the
     bundled area); empty for the bundled area."""
-    values = assumptions._values
-    if _area(values) is None:
-        return ()
-    return tuple(key for key in NORM_KEYS if values[key] == SCHEMA[key].default)
+    return tuple(key for key in NORM_KEYS if _area_default(key, assumptions._values))
 
 
 def _migration_basis(values: Values) -> str:
     """``migration.basis``; outside the bundled area, while the key keeps its default (``rates``,
     the bundled area's anchored choice), ``mixed``: the area is not anchored to official figures,
     and net rates of growing in-migration counties compound without bound (docs/areas.md)."""
-    basis = values["migration.basis"]
-    if _area(values) is not None and basis == SCHEMA["migration.basis"].default:
-        return "mixed"
-    return basis
+    return "mixed" if _area_default("migration.basis", values) else values["migration.basis"]
 
 
 # Keys whose value depends on the area (resolved like "auto", whatever their value).
