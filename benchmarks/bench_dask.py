@@ -46,7 +46,7 @@ def main(area: str = "530000", draws: int = 1000, partition: str = "prefecture")
     warnings.simplefilter("ignore", om.DemographicWarning)
     scenario = om.load_scenario("baseline").with_values({"projection.area": area})
     start = time.perf_counter()
-    projector, _ = dist.prepare(scenario)
+    projector, _, _ = dist.prepare(scenario)
     groups = dist.partitions(projector.inputs.codes, partition)
     print(f"area {area}: {len(projector.inputs.codes)} counties in {len(groups)} {partition} partitions; "
           f"inputs built in {time.perf_counter() - start:.1f} s (driver)")

@@ -81,18 +81,22 @@ def run_area_of(option: str | None, names) -> str | None:
 
 
 def _run_area(args: argparse.Namespace, names) -> int:
-    """``oloy run --area CODE``: the deterministic run of another area (national norms; gaps only
-    with a user ledger, ``capacity.ledger_file``; no draws yet); the bundled area runs the full job."""
+    """``oloy run --area CODE``: the run of another area (national norms; gaps only with a user
+    ledger, ``capacity.ledger_file``; draws summarised partition by partition); the bundled area
+    runs the full job."""
     from pathlib import Path
 
     area = resolve_area(args.area)
     if area is None:
         args.area = ""
         return _run(args)
-    if args.draws or args.observations:
-        raise OloyInputError(f"--area {args.area}: --draws and --observations are not yet supported outside the "
-                             "bundled area; expected a deterministic run")
-    print(f"wrote {run_area(names, area, Path(args.out), force=args.force, figures=not args.no_figures, svg=args.svg)}")
+    if args.observations:
+        raise OloyInputError(f"--area {args.area}: --observations is not supported outside the bundled area (only "
+                             "Dali's official figures are bundled); expected a run without it")
+    check_draw_arguments(args, names, summarised=True)
+    written = run_area(names, area, Path(args.out), force=args.force, figures=not args.no_figures, svg=args.svg,
+                       draws=args.draws, seed=args.seed, dask=getattr(args, "dask", None))
+    print(f"wrote {written}")
     return 0
 
 
@@ -104,9 +108,10 @@ def _verify(args: argparse.Namespace) -> int:
     return 0 if not problems else 2
 
 
-def check_draw_arguments(args: argparse.Namespace, names) -> None:
+def check_draw_arguments(args: argparse.Namespace, names, *, summarised: bool = False) -> None:
     """``--draws`` and ``--seed``, checked before any computation: a bad count or seed must not
-    cost a deterministic run first. The most draws depends on each scenario's horizon. A seed
+    cost a deterministic run first. The most draws depends on each scenario's horizon (for an
+    area's summarised ensemble, on its partitions: checked when its inputs are built). A seed
     without draws is an error (it would be ignored); the seed defaults to 1."""
     if args.draws < 0:
         raise OloyInputError(f"--draws {args.draws}; expected a whole number >= 0 (0 = deterministic only)")
@@ -118,6 +123,9 @@ def check_draw_arguments(args: argparse.Namespace, names) -> None:
     if getattr(args, "dask", None) and not args.draws:
         raise OloyInputError(f"--dask {args.dask}: no draws to distribute; expected --draws N (N >= 1) with it")
     if args.draws:
+        check_draws(args.draws, label="--draws ", years=1, counties=1)
+        if summarised:
+            return
         check_draws(args.draws, label="--draws ")
         for name in names:
             scenario = load_scenario(name)

@@ -29,8 +29,9 @@ from .reporting.style import load_fonts
 from .reporting.summary import summary_table
 from .reporting.workbook import readme_sheet, with_region_names, write_workbook
 from .review.official import comparison_table
-from .uncertainty.distributed import simulate_distributed
+from .uncertainty.distributed import simulate_distributed, summarize_distributed
 from .uncertainty.ensemble import simulate
+from .uncertainty.summary import summarize
 
 UNITS = {"population": "persons", "age_0_2": "persons", "age_0_14": "persons", "age_15_59": "persons",
          "age_60plus": "persons", "age_65plus": "persons", "age_80plus": "persons", "births": "births per year",
@@ -235,11 +236,15 @@ def raise_duplicate(scenario: Scenario, other: str) -> None:
 
 
 def run_area(names: Sequence[str | Path], area: str, out: Path, *, force: bool = False, figures: bool = True,
-             svg: bool = False, progress: Callable[[str], None] | None = None) -> Path:
+             svg: bool = False, progress: Callable[[str], None] | None = None, draws: int = 0, seed: int = 1,
+             dask: str | None = None) -> Path:
     """Run every scenario for another area (``projection.area``): projection, demand on national
     norms, gaps only with a user ledger (``capacity.ledger_file``); tables, workbook, figures and
-    report by :func:`oloy_model.reporting.area_outputs.write_area_outputs`. The folder appears only
-    when all succeeded."""
+    report by :func:`oloy_model.reporting.area_outputs.write_area_outputs`. With ``draws``, each
+    scenario's ensemble is summarised partition by partition
+    (:func:`oloy_model.uncertainty.summary.summarize`, or on Dask with ``dask``: ``"local"`` or a
+    scheduler address) into ``quantiles.csv`` and, with a ledger, ``gap_probabilities.csv`` and
+    ``demand_quantiles.csv``. The folder appears only when all succeeded."""
     scenarios = [load_scenario(name).with_values({"projection.area": area}) for name in names]
     say = progress or (lambda message: print(message, file=sys.stderr))
 
@@ -251,8 +256,28 @@ def run_area(names: Sequence[str | Path], area: str, out: Path, *, force: bool =
         if figures:
             load_fonts()  # once, here: the figure workers inherit the loaded font (fork)
         write_area_outputs(results, folder, [child(folder, s.name) for s in scenarios], figures=figures,
-                           formats=("png", "svg") if svg else ("png",))
+                           formats=("png", "svg") if svg else ("png",), draws=draws, seed=seed)
+        for index, scenario in enumerate(scenarios, start=1):
+            if draws:
+                say(f"[{index}/{len(scenarios)}] {scenario.name} ({area}): {draws} stochastic draws (seed {seed}) ...")
+                write_summary(scenario, draws, seed, dask, child(folder, scenario.name), say)
         write_manifest(folder, scenarios=[{"name": s.name, "content_hash": s.content_hash,
-                                           "source": Path(s.source).name} for s in scenarios])
+                                           "source": Path(s.source).name} for s in scenarios],
+                       seed=seed if draws else None, draws=draws or None)
 
     return write_folder_atomically(Path(out), fill, force=force, say=say)
+
+
+def write_summary(scenario: Scenario, draws: int, seed: int, dask: str | None, folder: Path,
+                  say: Callable[[str], None]) -> None:
+    """The ensemble tables of an area's scenario into ``folder`` (gap tables only with a ledger)."""
+    if dask:
+        summary = summarize_distributed(scenario, draws=draws, seed=seed, progress=say,
+                                        address=None if dask == "local" else dask)
+    else:
+        summary = summarize(scenario, draws=draws, seed=seed, progress=say)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_csv(summary.quantiles(), folder / "quantiles.csv")
+    if summary.has_capacity:
+        write_csv(summary.gap_probabilities(), folder / "gap_probabilities.csv")
+        write_csv(summary.demand_quantiles(), folder / "demand_quantiles.csv")

@@ -206,3 +206,64 @@ def check_ledger_frame(ledger: pd.DataFrame) -> None:
     if missing:
         raise OloyInputError(f"ledger argument: missing column(s) {missing}; expected columns {LEDGER_COLUMNS}")
     check_capacity(ledger, "ledger argument")
+
+
+def capacity_array(ledger: pd.DataFrame, codes: list[str], years: np.ndarray) -> np.ndarray:
+    """Capacity (years, counties + 1, services) [places] of the counties ``codes`` and their sum.
+
+    A (county, service) the ledger has no row for has unknown capacity: NaN, never zero; the
+    sum row is NaN for a service when any county's capacity of it is unknown (the rule of the
+    deterministic area run, whose upper-region gaps are absent then).
+    """
+    ledger = ledger.assign(region=ledger["region"].astype(str))
+    known = set(zip(ledger["region"], ledger["service"]))
+    table = capacity_by_year(ledger, years, list(codes))
+    columns = pd.MultiIndex.from_product([list(codes), list(SERVICES)])
+    wide = table.pivot_table(index="year", columns=["region", "service"], values="capacity").reindex(
+        index=list(years), columns=columns)
+    stated = np.array([(code, service) in known for code, service in columns]).reshape(len(codes), len(SERVICES))
+    cap = np.empty((len(years), len(codes) + 1, len(SERVICES)))
+    cap[:, :-1] = np.where(stated, wide.to_numpy().reshape(len(years), len(codes), len(SERVICES)), np.nan)
+    cap[:, -1] = cap[:, :-1].sum(axis=1)
+    return cap
+
+
+def need_ledger(demand: pd.DataFrame, year: int, *, regions: list[str], basis: str = "norm",
+                in_service: int | None = None) -> pd.DataFrame:
+    """A what-if ledger: every county holds, from ``in_service`` on, the places its demand
+    needs in ``year`` (rounded to whole places) on ``basis``.
+
+    It answers "if each county built to the central projection's need for ``year``, how likely
+    is a shortfall (and when)?", the risk of planning to a point forecast, where no real
+    ledger exists (outside the bundled area no capacity data is bundled). It is *not* a
+    statement of capacity: every row has ``type`` "what-if", ``quality`` "assumption" and a
+    ``source`` that says how it was made.
+
+    Parameters
+    ----------
+    demand : DataFrame
+        ``Result.demand`` of one scenario: ``[region, year, service, basis, demand]`` [places].
+    year : int
+        The year whose demand is met.
+    regions : list of str
+        The counties (rows of other regions, the upper totals, are not ledger rows).
+    basis : {"norm", "uptake"}
+    in_service : int, optional
+        The year the places count from (default the first year of ``demand``).
+    """
+    rows = demand[(demand["year"] == year) & (demand["basis"] == basis)
+                  & demand["region"].astype(str).isin(list(regions))]
+    if rows.empty:
+        raise OloyInputError(f"need_ledger: no demand rows of year {year} on basis {basis!r} for the regions given; "
+                             f"expected a year among {sorted(demand['year'].unique())[:3]}... and basis 'norm' or "
+                             "'uptake'")
+    if rows.duplicated(["region", "service"]).any():
+        raise OloyInputError("need_ledger: demand holds several rows per (region, service) for one year and basis; "
+                             "expected the demand of one scenario")
+    start = int(demand["year"].min()) if in_service is None else int(in_service)
+    region = rows["region"].astype(str)
+    return pd.DataFrame({
+        "id": "need-" + region + "-" + rows["service"], "region": region, "service": rows["service"],
+        "type": "what-if", "year": start, "places": np.round(rows["demand"].to_numpy()), "cost_10k_yuan": np.nan,
+        "status": "planned", "source": f"central projection's {basis} demand in {year} (what-if, not capacity data)",
+        "quality": "assumption"}).reset_index(drop=True)[LEDGER_COLUMNS]

@@ -149,9 +149,9 @@ def norm_demand(population: pd.DataFrame, paths: Mapping[str, Mapping[int, float
     present = {name: bool(points) for name, points in paths.items()}
     elderly, nursing, childcare = norm_from_totals(
         old["population"].to_numpy(), everyone["population"].to_numpy(),
-        _path_or_nan(old["year"], paths["elderly_beds_per_1000_60plus"]),
-        _path_or_nan(old["year"], paths["nursing_share"]),
-        _path_or_nan(everyone["year"], paths["childcare_places_per_1000"]))
+        path_or_nan(old["year"], paths["elderly_beds_per_1000_60plus"]),
+        path_or_nan(old["year"], paths["nursing_share"]),
+        path_or_nan(everyone["year"], paths["childcare_places_per_1000"]))
     parts = {"elderly_beds": old.assign(demand=elderly), "nursing_beds": old.assign(demand=nursing),
              "childcare_places": everyone.assign(demand=childcare)}
     keep = {"elderly_beds": present["elderly_beds_per_1000_60plus"],
@@ -160,7 +160,7 @@ def norm_demand(population: pd.DataFrame, paths: Mapping[str, Mapping[int, float
     return _stack({service: part for service, part in parts.items() if keep[service]}, "norm")
 
 
-def _path_or_nan(years: np.ndarray, points: Mapping[int, float]) -> np.ndarray:
+def path_or_nan(years: np.ndarray, points: Mapping[int, float]) -> np.ndarray:
     """:func:`ratio_path`, or NaN in every year for a path without points (no norm)."""
     return ratio_path(years, points) if points else np.full(len(years), np.nan)
 

@@ -119,14 +119,21 @@ NOTE = """# {title}: 一老一小 projection, demand and gaps
 - Areas' totals are the sums of their counties (published rows that differ: docs/areas.md).
 - Figures: one panel per region one level below the area (no county maps: no geometry is
   bundled outside Dali); see docs/areas.md.
+{ensemble}"""
+ENSEMBLE_NOTE = """- Ensemble: {draws:,} draws, seed {seed}; each scenario folder's `quantiles.csv` holds the
+  quantiles of population, ages 0-2, 60+, 80+ and births for every county and upper region
+  (quantiles of the summed draws, never sums of quantiles){gaps}.
 """
 
 
-def write_note(results: Sequence[Result], folder: Path) -> None:
+def write_note(results: Sequence[Result], folder: Path, *, draws: int = 0, seed: int = 1) -> None:
     area = resolve(results[0].scenario).projection.area
     notes = dict.fromkeys(note for r in results for note in r.notes)  # the same notes once, in order
+    gaps = ("; with a ledger, `gap_probabilities.csv` (P(shortfall)) and `demand_quantiles.csv`; without one, "
+            "none (no capacity is invented)")
+    ensemble = ENSEMBLE_NOTE.format(draws=draws, seed=seed, gaps=gaps) if draws else ""
     text = NOTE.format(title=area_label(area), notes="\n".join(f"- {n}" for n in notes),
-                       mortality="; ".join(mortality_line(r) for r in results))
+                       mortality="; ".join(mortality_line(r) for r in results), ensemble=ensemble)
     (folder / "NOTE.md").write_text(text, encoding="utf-8")
 
 
@@ -184,8 +191,9 @@ def write_report(results: Sequence[Result], comparisons, figure_index: pd.DataFr
 
 
 def write_area_outputs(results: Sequence[Result], folder: Path, folders: Sequence[Path], *, figures: bool = True,
-                       formats: tuple[str, ...] = ("png",)) -> None:
-    """Every output of an area run into ``folder`` (``folders``: one per scenario)."""
+                       formats: tuple[str, ...] = ("png",), draws: int = 0, seed: int = 1) -> None:
+    """Every output of an area run into ``folder`` (``folders``: one per scenario); ``draws`` and
+    ``seed`` of the ensemble tables the caller writes, for the note."""
     area = resolve(results[0].scenario).projection.area
     names = area_region_names(area)
     written = [write_area_scenario(r, f, names) for r, f in zip(results, folders)]
@@ -195,7 +203,7 @@ def write_area_outputs(results: Sequence[Result], folder: Path, folders: Sequenc
     sheets, notes = area_sheets(results, summaries, comparisons)
     write_workbook(folder / "oloy_results.xlsx", sheets, notes, names=names)
     write_csv(readme_sheet(sheets, notes), folder / "columns.csv")
-    write_note(results, folder)
+    write_note(results, folder, draws=draws, seed=seed)
     index = None
     if figures:
         rows = render_all(area_figure_jobs(results), results, (), folder / "figures", formats)

@@ -23,15 +23,16 @@ import pandas as pd
 
 from ..base.dimensions import AGES, band_mask, SERVICES, SEXES
 from ..base.errors import OloyInputError
-from ..base.hierarchy import area_code
+from ..base.hierarchy import area_code, leaf_codes
 from ..base.scenario import load_scenario, Scenario
 from ..base.tidy import to_frame
 from ..demography import ccmpp, mortality, variability
-from ..demography.assumptions import resolve
+from ..demography.assumptions import Assumptions, resolve
 from ..demography.lifetable import life_table
 from ..demography.migration import at_risk
 from ..demography.projection import build_inputs, Inputs
-from ..planning.demand import BASES, norm_from_totals, ratio_path, uptake_from_totals
+from ..planning.capacity import capacity_array, check_ledger_frame, read_ledger
+from ..planning.demand import BASES, norm_from_totals, path_or_nan, uptake_from_totals
 from ..planning.result import Result, run, uptake_parameters
 from . import stochastic
 
@@ -56,7 +57,7 @@ class Ensemble:
     scenario : Scenario
     result : Result or None
         The deterministic run (capacity, ledger, deterministic gaps) the draws are set against;
-        None for an area other than the bundled one (no capacity ledger: no gap tables).
+        None for an area other than the bundled one.
     seed, draws : int
     regions : list[str]
         The counties, then the area (:func:`~oloy_model.base.hierarchy.area_code`; the sum of
@@ -69,6 +70,14 @@ class Ensemble:
         The standard deviations and AR coefficients used, with their fitted statistics.
     cells : ndarray or None
         (draws, years, counties, 2, 101) population when ``keep_cells`` was asked.
+    capacity : ndarray or None
+        (years, regions + 1, services) [places] when it does not come from ``result``: another
+        area's user ledger (:func:`oloy_model.planning.capacity.capacity_array`; NaN where the
+        ledger states no capacity: those rows are left out of the gap tables, never set to zero).
+        Neither ``result`` nor ``capacity``: no gap tables.
+    settings : GapSettings or None
+        What the gap tables need from the resolved scenario, when already at hand (a Dask
+        worker gets it with its task, so it rebuilds no estimate); default from ``scenario``.
     gap_draws : ndarray, shape (draws, years, regions + 1, 3 services, 2 bases)
         Demand minus capacity [places], computed from ``stats`` when read (a new array each
         time, 19 kB per draw); the tables below compute it a block of years at a time.
@@ -84,28 +93,38 @@ class Ensemble:
     uptake_noise: np.ndarray
     parameters: dict = field(default_factory=dict)
     cells: np.ndarray | None = None
+    capacity: np.ndarray | None = None
+    settings: GapSettings | None = field(default=None, repr=False)
 
     @property
     def gap_draws(self) -> np.ndarray:
         return self._gap_block(slice(None))
 
     @functools.cached_property
-    def _capacity(self) -> np.ndarray:
-        """Capacity (years, regions + 1, services) [places] from the deterministic ledger."""
-        if self.result is None:
-            raise OloyInputError(f"{self.scenario.name}: projection.area = {resolve(self.scenario).projection.area!r} "
-                                 "has no capacity ledger, so no gaps or demand against capacity; expected "
-                                 "Ensemble.quantiles() (population, births, care need) for another area")
-        return _capacity_array(self.result, self.regions[:-1], self.years)
+    def _settings(self) -> GapSettings:
+        return self.settings if self.settings is not None else gap_settings(resolve(self.scenario))
+
+    @property
+    def has_capacity(self) -> bool:
+        """True when the draws can be set against capacity (gap and demand tables exist)."""
+        return self.capacity is not None or self.result is not None
 
     @functools.cached_property
-    def _uptake(self) -> dict:
-        return uptake_parameters(resolve(self.scenario).demand)
+    def _capacity(self) -> np.ndarray:
+        """Capacity (years, regions + 1, services) [places] from the ledger (NaN: not stated)."""
+        if self.capacity is not None:
+            return self.capacity
+        if self.result is None:
+            raise OloyInputError(f"{self.scenario.name}: projection.area = {self._settings.area!r} "
+                                 "has no capacity ledger, so no gaps or demand against capacity; expected "
+                                 "Ensemble.quantiles() (population, births, care need), or a user ledger "
+                                 "(capacity.ledger_file or ledger=) for gaps")
+        return _capacity_array(self.result, self.regions[:-1], self.years)
 
     def _gap_block(self, years: slice) -> np.ndarray:
         """Gap draws (draws, years[years], regions + 1, services, bases) [places]."""
-        return _gaps(self.stats[:, years], self.years[years], self._capacity[years], self.scenario, self._uptake,
-                     self.uptake_noise)
+        return _gaps(self.stats[:, years], self.years[years], self._capacity[years], self._settings.norm_paths,
+                     self._settings.uptake, self.uptake_noise)
 
     def _year_blocks(self) -> list[slice]:
         """Blocks of years whose working arrays (one gap block + two copies) fit OUTPUT_WORKING_BYTES."""
@@ -151,7 +170,7 @@ class Ensemble:
         """``[scenario, region, year, service, basis, p_shortfall, p_shortfall_over_threshold,
         threshold, gap_p10, gap_p50, gap_p90]``: the probability that demand exceeds capacity,
         that it does so by more than ``threshold`` places, and gap quantiles [places]."""
-        threshold = resolve(self.scenario).stochastic.shortfall_threshold if threshold is None else threshold
+        threshold = self._settings.shortfall_threshold if threshold is None else threshold
 
         def columns(gap: np.ndarray, s: int, years: slice) -> dict[str, np.ndarray]:
             q = np.quantile(gap, probabilities, axis=0)
@@ -166,22 +185,41 @@ class Ensemble:
         """Long table of ``columns(gap (draws, years, regions), service index, years)`` per service and basis.
 
         The gaps are computed one block of years at a time (bounded memory); each column's
-        value depends only on its own year and region, so the blocks do not change it.
+        value depends only on its own year and region, so the blocks do not change it. Rows
+        without a gap are left out: capacity the ledger does not state, or a norm the area has
+        no value for (NaN; :func:`oloy_model.planning.demand.path_or_nan`).
         """
         blocks: dict[tuple[int, int], list] = {(s, b): [] for s in range(len(SERVICES)) for b in range(len(BASES))}
         for years in self._year_blocks():
             gap = self._gap_block(years)
             for (s, b), parts in blocks.items():
-                parts.append(columns(gap[..., s, b], s, years))
+                parts.append(columns(gap[..., s, b], s, years) | {"__known": ~np.isnan(gap[0, ..., s, b])})
         frames = []
         for (s, b), parts in blocks.items():
             frame = _frame(self.regions, self.years, _join(parts))
+            frame = frame[frame.pop("__known")]
             frame.insert(2, "service", SERVICES[s])
             frame.insert(3, "basis", BASES[b])
             frames.append(frame)
         table = pd.concat(frames, ignore_index=True)
         table.insert(0, "scenario", self.scenario.name)
         return table
+
+
+@dataclass(frozen=True)
+class GapSettings:
+    """What the gap tables need of a resolved scenario (:func:`gap_settings`)."""
+
+    area: str | None
+    norm_paths: dict
+    uptake: dict
+    shortfall_threshold: float
+
+
+def gap_settings(a: Assumptions) -> GapSettings:
+    """The norm paths, uptake parameters (calibrated on the area's 2020 census) and threshold of ``a``."""
+    return GapSettings(a.projection.area, a.demand.norm_paths, uptake_parameters(a.demand, a.projection.area),
+                       a.stochastic.shortfall_threshold)
 
 
 def _join(blocks: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
@@ -290,7 +328,7 @@ class _SurvivalGrid:
 
 def simulate(scenario: Scenario | str, draws: int = 1000, seed: int = 1, *, keep_cells: bool = False,
              progress: Callable[[str], None] | None = None, chunk_size: int = CHUNK_SIZE,
-             regions: Sequence[str] | None = None) -> Ensemble:
+             regions: Sequence[str] | None = None, ledger: pd.DataFrame | None = None) -> Ensemble:
     """Run ``draws`` stochastic projections of a scenario and set them against capacity.
 
     Parameters
@@ -313,6 +351,11 @@ def simulate(scenario: Scenario | str, draws: int = 1000, seed: int = 1, *, keep
         the full ensemble's bit for bit (each county's noise is keyed by its code,
         :func:`oloy_model.uncertainty.stochastic.block_noise`), and the last row is their sum.
         Default: every county of the area.
+    ledger : DataFrame, optional
+        A capacity ledger (layout of :mod:`oloy_model.planning.capacity`) replacing the
+        scenario's (``capacity.ledger_file``, or the plan ledger in the bundled area). In
+        another area the draws are set against capacity only with a ledger; counties or
+        services it has no rows for have no gap rows (unknown capacity, not zero).
 
     Notes
     -----
@@ -327,7 +370,7 @@ def simulate(scenario: Scenario | str, draws: int = 1000, seed: int = 1, *, keep
     draws = check_draws(draws, keep_cells=bool(keep_cells))
     seed = check_seed(seed)
     chunk_size = check_whole_number("chunk_size=", chunk_size, minimum=1)
-    projector, result = prepare(scenario)
+    projector, result, area_ledger = prepare(scenario, ledger)
     if regions is not None:
         projector = projector.subset(check_regions(regions, projector.inputs.codes))
     inputs = projector.inputs
@@ -345,18 +388,41 @@ def simulate(scenario: Scenario | str, draws: int = 1000, seed: int = 1, *, keep
         if progress and (stop == draws or stop // report_every > start // report_every):
             progress(f"  draws: {stop:,}/{draws:,} done")
     add_area_total(stats)
+    capacity = None if area_ledger is None else capacity_array(area_ledger, list(inputs.codes), years)
     return Ensemble(scenario, result, seed, draws, list(inputs.codes) + [area_code(resolve(scenario).projection.area)],
-                    years, stats, uptake_noise, projector.parameters, cells)
+                    years, stats, uptake_noise, projector.parameters, cells, capacity)
 
 
-def prepare(scenario: Scenario) -> tuple[_Projector, Result | None]:
-    """The projector of every county of the scenario's area and the deterministic run.
+def prepare(scenario: Scenario, ledger: pd.DataFrame | None = None
+            ) -> tuple[_Projector, Result | None, pd.DataFrame | None]:
+    """The projector of every county of the scenario's area, and what the draws are set against.
 
-    The run (capacity for the gaps) exists for the bundled area only; elsewhere it is None.
+    In the bundled area: the deterministic run (with ``ledger`` when given), and no area
+    ledger. Elsewhere: no run, and the user's ledger (``ledger``, else the scenario's
+    ``capacity.ledger_file``, else None: no gap tables).
     """
-    result = run(scenario) if resolve(scenario).projection.area is None else None
+    a = resolve(scenario)
+    if a.projection.area is None:
+        result, area_ledger = run(scenario, ledger=ledger), None
+    else:
+        result, area_ledger = None, user_ledger(a, ledger)
     p = resolved_parameters(scenario)
-    return _Projector(scenario, build_inputs(scenario), p), result
+    return _Projector(scenario, build_inputs(scenario), p), result, area_ledger
+
+
+def user_ledger(a: Assumptions, ledger: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The ledger of an area outside the bundled one: ``ledger`` (checked: layout, capacity and
+    counties of the area) or the file ``capacity.ledger_file``, or None."""
+    codes = leaf_codes(a.projection.area)
+    if ledger is None:
+        return read_ledger(a.capacity.ledger_file, regions=codes) if a.capacity.ledger_file else None
+    check_ledger_frame(ledger)
+    unknown = sorted(set(ledger["region"].astype(str)) - set(codes))
+    if unknown:
+        raise OloyInputError(f"ledger argument: column 'region' holds {unknown[:5]} ({len(unknown)} codes), which are "
+                             f"not counties of area {a.projection.area}; expected codes among {codes[:3]}... "
+                             f"({len(codes)} counties; `oloy areas` lists them)")
+    return ledger
 
 
 def check_regions(regions: Sequence[str], codes: Sequence[str]) -> list[int]:
@@ -388,7 +454,7 @@ class _Projector:
         self.parameters = p
         a = resolve(scenario)
         self.years = np.concatenate([[a.projection.base_year], inputs.years])
-        self.weights = _weights(uptake_parameters(a.demand))
+        self.weights = _weights(uptake_parameters(a.demand, a.projection.area))
         self.timing = a.projection.migration_timing
         self.grid = None if p["e0_sd"] == 0 else _SurvivalGrid(inputs)
         # Fertility noise multiplies the base-year age schedule (None: no births to shape).
@@ -491,14 +557,14 @@ def _capacity_array(result: Result, codes: list[str], years: np.ndarray) -> np.n
     return cap
 
 
-def _gaps(stats: np.ndarray, years: np.ndarray, cap: np.ndarray, scenario: Scenario, uptake: dict,
+def _gaps(stats: np.ndarray, years: np.ndarray, cap: np.ndarray, paths: dict, uptake: dict,
           uptake_noise: np.ndarray) -> np.ndarray:
-    """Gap draws (draws, years, regions + 1, services, bases) [places] against capacity ``cap``."""
-    paths = resolve(scenario).demand.norm_paths
+    """Gap draws (draws, years, regions + 1, services, bases) [places] against capacity ``cap``
+    (``paths``: the norm paths, ``resolve(scenario).demand.norm_paths``)."""
     col = {name: i for i, name in enumerate(STAT_NAMES)}
-    elderly_ratio = ratio_path(years, paths["elderly_beds_per_1000_60plus"])[None, :, None]
-    nursing_share = ratio_path(years, paths["nursing_share"])[None, :, None]
-    child_ratio = ratio_path(years, paths["childcare_places_per_1000"])[None, :, None]
+    elderly_ratio = path_or_nan(years, paths["elderly_beds_per_1000_60plus"])[None, :, None]
+    nursing_share = path_or_nan(years, paths["nursing_share"])[None, :, None]
+    child_ratio = path_or_nan(years, paths["childcare_places_per_1000"])[None, :, None]
     takeup = uptake["institutional_takeup"] * np.exp(uptake_noise[:, 0])[:, None, None]
     enrol = np.exp(uptake_noise[:, 1])[:, None, None]
     demand = np.empty(stats.shape[:3] + (len(SERVICES), len(BASES)))

@@ -69,7 +69,7 @@ def test_draw_ranges_cover_every_draw_within_blocks_and_the_result_bound(draws, 
 
 def test_a_partition_task_equals_the_in_process_rows(reference):
     """The task function itself (no cluster): a prefecture-sized slice of the projector."""
-    projector, _ = dist.prepare(om.load_scenario("baseline"))
+    projector, _, _ = dist.prepare(om.load_scenario("baseline"))
     positions = [3, 7]
     stats, uptake = dist.project_partition(projector.subset(positions), 4, 5, 24)
     np.testing.assert_array_equal(stats, reference.stats[5:24, :, positions])
