@@ -1,7 +1,8 @@
 """oloy_model: capacity-and-gap projection model for Dali's "One Old, One Young" plan.
 
 Public API (see ``README.md``, section "Use as a library"): ``areas``, ``regions``, ``base_population``,
-``load_scenario``, ``resolve`` (typed assumptions), ``project``, ``run``, ``simulate``, ``plan_additions``, the review tools
+``load_scenario``, ``resolve`` (typed assumptions), ``project``, ``run``, ``simulate``, ``summarize`` (an ensemble's
+tables partition by partition, for large areas), ``need_ledger`` (a what-if ledger), ``plan_additions``, the review tools
 (``evaluate``, ``calibrate``, ``rebase``, ``decompose``), ``OloyInputError`` and
 ``DemographicWarning``.
 """
@@ -20,10 +21,12 @@ from .demography.assumptions import Assumptions, resolve
 from .demography.population import base_population, census_age_groups, regions
 from .demography.projection import project, Projection
 from .orchestrators import run
+from .planning.capacity import need_ledger
 from .planning.result import Result
 from .planning.schedule import Plan, plan_additions
 from .review.tools import calibrate, decompose, evaluate, rebase
 from .uncertainty.ensemble import Ensemble, simulate
+from .uncertainty.summary import summarize, Summary
 
 
 # ``oloy_model.ccmpp`` is public (api.md: ``from oloy_model import ccmpp``); the module lives in
@@ -40,6 +43,7 @@ __all__ = [
     "Plan",
     "Result",
     "Scenario",
+    "Summary",
     "ccmpp",
     "list_scenarios",
     "load_scenario",
@@ -50,6 +54,7 @@ __all__ = [
     "decompose",
     "evaluate",
     "load_observations",
+    "need_ledger",
     "plan_additions",
     "rebase",
     "census_age_groups",
@@ -57,5 +62,6 @@ __all__ = [
     "resolve",
     "run",
     "simulate",
+    "summarize",
     "verify_data",
 ]

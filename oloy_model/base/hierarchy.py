@@ -122,9 +122,10 @@ def area_names() -> tuple[str, str, str, str]:
     return str(row["name_zh"]), str(row["name_en"]), str(row["short_zh"]), str(row["short_en"])
 
 
-def area_level() -> str:
-    """The census level of the modelled area ('prefecture' for the bundled data)."""
-    return _hierarchy()[0][2]
+def area_level(area: str | None = None) -> str:
+    """The census level of the modelled area: 'prefecture' for the bundled data; for ``area``,
+    'nation', 'province' or 'prefecture'."""
+    return _tree(area)[0][2]
 
 
 def _ancestors(area: str | None = None) -> dict[str, list[str]]:

@@ -179,14 +179,26 @@ def summarize_distributed(scenario: Scenario | str, draws: int = 1000, seed: int
     with _connect(client, address, n_workers, memory_limit) as dask_client:
         from distributed import as_completed  # optional heavy dependency, imported only with a cluster
 
-        index = {}
-        for i, task in enumerate(tasks):
-            future = dask_client.submit(summarize_partition, dask_client.scatter(task), seed, draws, pure=False)
-            index[future] = i
-        for done, future in enumerate(as_completed(list(index)), start=1):
+        # A window of tasks in flight (two per worker thread): the cluster holds a few
+        # partitions' inputs at a time, not the whole area's.
+        window = max(2, 2 * sum(dask_client.nthreads().values()))
+        index, queue = {}, iter(enumerate(tasks))
+
+        def submit_next(pending: as_completed) -> None:
+            for i, task in queue:
+                future = dask_client.submit(summarize_partition, dask_client.scatter(task), seed, draws, pure=False)
+                index[future] = i
+                pending.add(future)
+                return
+
+        pending = as_completed()
+        for _ in range(window):
+            submit_next(pending)
+        for done, future in enumerate(pending, start=1):
             reduction.add(index.pop(future), future.result())
             future.release()
             report(progress, done, len(tasks))
+            submit_next(pending)
     return finish(reduction)
 
 

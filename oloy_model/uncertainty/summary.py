@@ -164,7 +164,8 @@ def partitions(codes: Sequence[str], area: str | None, by: str = "prefecture") -
             leaves[upper] = leaves.get(upper, 0) + 1
     groups: dict[str, list[int]] = {}
     for i, code in enumerate(codes):
-        key = code if by == "county" else next((up for up in chains[code] if level[up] == by), chains[code][-1])
+        # A leaf with no ancestor at that level (a prefecture-level city without counties) is a partition alone.
+        key = code if by == "county" else next((up for up in chains[code] if level[up] == by), code)
         groups.setdefault(key, []).append(i)
     result = []
     for key, positions in sorted(groups.items()):
@@ -323,7 +324,7 @@ def plan_tasks(scenario: Scenario, draws: int, seed: int, *, ledger: pd.DataFram
                              projector.parameters, None, span_capacity, settings["settings"])
             tables.append(_tables(upper, Task(None, None, span_capacity, **settings)))
         regions = codes + [up for part in parts for up in part.inner] + spanning
-        order = _region_order(regions, a.projection.area)
+        order = _region_order(codes, regions[len(codes):], a.projection.area)
         joined = {name: _ordered(pd.concat([t[name] for t in tables if name in t], ignore_index=True), order)
                   for name in TABLES if name in tables[0]}
         return Summary(scenario, seed, draws, sorted(regions, key=order.get), years, reduction.uptake_noise,
@@ -341,14 +342,13 @@ def _spanning_members(parts: list[Partition], spanning: list[str]) -> dict[str, 
     return {up: sorted(m) for up, m in members.items()}
 
 
-def _region_order(regions: list[str], area: str | None) -> dict[str, int]:
-    """Rank of every region in the tables: counties first (the area's order), then upper
-    regions from the lowest level up, by code; the area last."""
+def _region_order(counties: list[str], uppers: list[str], area: str | None) -> dict[str, int]:
+    """Rank of every region in the tables: the counties first (the area's order), then the
+    upper regions from the lowest level up, by code; the area last."""
     level = dict(zip(*hierarchy(area)[["region", "level"]].to_numpy().T))
     root = area_code(area)
-    key = {r: (r == root, _LEVELS.index(level.get(r, "county")), i if level.get(r, "county") == "county" else 0, r)
-           for i, r in enumerate(regions)}
-    return {r: rank for rank, r in enumerate(sorted(regions, key=key.get))}
+    ranked = sorted(uppers, key=lambda r: (r == root, _LEVELS.index(level[r]), r))
+    return {r: rank for rank, r in enumerate(list(counties) + ranked)}
 
 
 def _ordered(table: pd.DataFrame, order: dict[str, int]) -> pd.DataFrame:

@@ -122,6 +122,13 @@ def test_partitions_follow_the_hierarchy():
         sm.partitions(codes, NINGXIA, "city")
 
 
+def test_a_prefecture_level_city_without_counties_is_a_partition_alone():
+    parts = {p.key: p for p in sm.partitions(leaf_codes("440000"), "440000", "prefecture")}
+    dongguan = parts["441900"]  # a leaf of Guangdong with no prefecture above it
+    assert len(dongguan.positions) == 1 and not dongguan.inner and list(dongguan.spanning) == ["440000"]
+    assert "440000" not in parts
+
+
 @pytest.mark.parametrize("kwargs, match", [
     ({"partition": "city"}, "partition='city'"),
     ({"probabilities": (0.1, 1.5)}, r"probabilities=\(0.1, 1.5\)"),
