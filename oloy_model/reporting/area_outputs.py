@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..base.hierarchy import area_code, hierarchy
+from ..base.hierarchy import area_code, area_level, hierarchy
 from ..base.national import national_regions
 from ..base.norms import national_norms
 from ..base.resources import read_bundled
@@ -115,11 +115,15 @@ NOTE = """# {title}: 一老一小 projection, demand and gaps
 
 - Mortality level: {mortality}.
 - Migration: the 2010-2020 residual on the county crosswalk's stable units (docs/areas.md);
-  anchoring to official figures applies only to the bundled area.
+  anchoring to official figures applies only to the bundled area.{closed}
 - Areas' totals are the sums of their counties (published rows that differ: docs/areas.md).
 - Figures: one panel per region one level below the area (no county maps: no geometry is
   bundled outside Dali); see docs/areas.md.
 {ensemble}"""
+CLOSED_NOTE = """
+  The nation is a closed area: the counties' net migration is balanced to zero in every year,
+  sex and age (gains and losses adjusted in proportion to their size; international migration,
+  about -0.3 million a year in WPP 2024, is left out; docs/areas.md)."""
 ENSEMBLE_NOTE = """- Ensemble: {draws:,} draws, seed {seed}; each scenario folder's `quantiles.csv` holds the
   quantiles of population, ages 0-2, 60+, 80+ and births for every county and upper region
   (quantiles of the summed draws, never sums of quantiles){gaps}.
@@ -132,8 +136,10 @@ def write_note(results: Sequence[Result], folder: Path, *, draws: int = 0, seed:
     gaps = ("; with a ledger, `gap_probabilities.csv` (P(shortfall)) and `demand_quantiles.csv`; without one, "
             "none (no capacity is invented)")
     ensemble = ENSEMBLE_NOTE.format(draws=draws, seed=seed, gaps=gaps) if draws else ""
+    closed = CLOSED_NOTE if area_level(area) == "nation" and any(
+        resolve(r.scenario).migration.basis != "rates" for r in results) else ""
     text = NOTE.format(title=area_label(area), notes="\n".join(f"- {n}" for n in notes),
-                       mortality="; ".join(mortality_line(r) for r in results), ensemble=ensemble)
+                       mortality="; ".join(mortality_line(r) for r in results), ensemble=ensemble, closed=closed)
     (folder / "NOTE.md").write_text(text, encoding="utf-8")
 
 

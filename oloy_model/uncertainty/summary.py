@@ -1,7 +1,7 @@
 """Ensemble summaries reduced where the draws are made: ``summarize(scenario, draws, seed) -> Summary``.
 
 :func:`~oloy_model.uncertainty.ensemble.simulate` keeps every county's per-draw totals to
-the end (22.6 kB per draw for Dali's 12 counties, 5.1 GB for 1,000 draws of China's 2,943),
+the end (22.6 kB per draw for Dali's 12 counties, 5.1 GB for 1,000 draws of China's 2,948),
 so a national ensemble does not fit one process. Here the area's counties are split into
 partitions (prefectures, provinces, or one county each); one task projects one partition for
 every draw and returns
