@@ -26,7 +26,7 @@ from .reporting.plan_outputs import write_plans
 from .reporting.render import one_blas_thread
 from .review.backtest import backtest
 from .runner import run_area, run_scenarios
-from .uncertainty.ensemble import check_draws, check_seed
+from .uncertainty.ensemble import check_draw_count, check_draws, check_seed
 
 
 def _summary(args: argparse.Namespace) -> int:
@@ -116,14 +116,15 @@ def check_draw_arguments(args: argparse.Namespace, names, *, summarised: bool = 
     if args.draws < 0:
         raise OloyInputError(f"--draws {args.draws}; expected a whole number >= 0 (0 = deterministic only)")
     if args.seed is not None and not args.draws:  # the seed drives the draws only: say so, never ignore it
-        raise OloyInputError(f"--seed {args.seed} without --draws: the seed only chooses the stochastic draws; add "
-                             "--draws N (e.g. --draws 1000) or leave out --seed (a deterministic run has no seed)")
+        raise OloyInputError(f"--seed {args.seed} without draws (--draws is {args.draws}: a deterministic run): the seed "
+                             "only chooses the stochastic draws; add --draws N (e.g. --draws 1000) or leave out --seed "
+                             "(a deterministic run has no seed)")
     args.seed = 1 if args.seed is None else args.seed
     check_seed(args.seed, label="--seed ")
     if getattr(args, "dask", None) and not args.draws:
         raise OloyInputError(f"--dask {args.dask}: no draws to distribute; expected --draws N (N >= 1) with it")
     if args.draws:
-        check_draws(args.draws, label="--draws ", years=1, counties=1)
+        check_draw_count(args.draws, label="--draws ")
         if summarised:
             return
         check_draws(args.draws, label="--draws ")

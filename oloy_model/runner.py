@@ -19,7 +19,7 @@ from .base.scenario import load_scenario, Scenario
 from .demography.population import regions
 from .orchestrators import run
 from .planning.result import Result
-from .reporting.area_outputs import write_area_outputs
+from .reporting.area_outputs import area_region_names, write_area_outputs
 from .reporting.digest import BASIS_READING, county_digest, reference_result, scenario_comparison, summary_sentences
 from .reporting.figures import figure_jobs, figure_key, write_figure_index
 from .reporting.output import write_scenario_json, write_csv, write_manifest
@@ -260,7 +260,7 @@ def run_area(names: Sequence[str | Path], area: str, out: Path, *, force: bool =
         for index, scenario in enumerate(scenarios, start=1):
             if draws:
                 say(f"[{index}/{len(scenarios)}] {scenario.name} ({area}): {draws} stochastic draws (seed {seed}) ...")
-                write_summary(scenario, draws, seed, dask, child(folder, scenario.name), say)
+                write_summary(scenario, area, draws, seed, dask, child(folder, scenario.name), say)
         write_manifest(folder, scenarios=[{"name": s.name, "content_hash": s.content_hash,
                                            "source": Path(s.source).name} for s in scenarios],
                        seed=seed if draws else None, draws=draws or None)
@@ -268,7 +268,7 @@ def run_area(names: Sequence[str | Path], area: str, out: Path, *, force: bool =
     return write_folder_atomically(Path(out), fill, force=force, say=say)
 
 
-def write_summary(scenario: Scenario, draws: int, seed: int, dask: str | None, folder: Path,
+def write_summary(scenario: Scenario, area: str, draws: int, seed: int, dask: str | None, folder: Path,
                   say: Callable[[str], None]) -> None:
     """The ensemble tables of an area's scenario into ``folder`` (gap tables only with a ledger)."""
     if dask:
@@ -277,7 +277,8 @@ def write_summary(scenario: Scenario, draws: int, seed: int, dask: str | None, f
     else:
         summary = summarize(scenario, draws=draws, seed=seed, progress=say)
     folder.mkdir(parents=True, exist_ok=True)
-    write_csv(summary.quantiles(), folder / "quantiles.csv")
+    names = area_region_names(area)
+    write_csv(with_region_names(summary.quantiles(), names), folder / "quantiles.csv")
     if summary.has_capacity:
-        write_csv(summary.gap_probabilities(), folder / "gap_probabilities.csv")
-        write_csv(summary.demand_quantiles(), folder / "demand_quantiles.csv")
+        write_csv(with_region_names(summary.gap_probabilities(), names), folder / "gap_probabilities.csv")
+        write_csv(with_region_names(summary.demand_quantiles(), names), folder / "demand_quantiles.csv")

@@ -81,7 +81,7 @@ def test_entry_point_exit_codes_without_traceback(tmp_path):
 def test_seed_without_draws_is_an_error(tmp_path, capsys, command):
     out = tmp_path / "out"
     assert main([command, "baseline", "--seed", "7", "--out", str(out)]) == 2
-    assert "--seed 7 without --draws" in capsys.readouterr().err and not out.exists()
+    assert "--seed 7 without draws (--draws is 0" in capsys.readouterr().err and not out.exists()
 
 
 @pytest.mark.slow

@@ -78,7 +78,8 @@ def check_codes(frame: pd.DataFrame, column: str, valid: Iterable[str], path: Pa
     """Strip a code column and check every value is in ``valid``."""
     valid = list(valid)
     values = frame[column].str.strip()
-    fail_rows(path, column, ~values.isin(valid), frame, f"one of {valid}")
+    shown = f"one of {valid}" if len(valid) <= 12 else f"one of {valid[:5]} ... ({len(valid):,} codes)"
+    fail_rows(path, column, ~values.isin(valid), frame, shown)
     return values
 
 

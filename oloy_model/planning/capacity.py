@@ -118,6 +118,12 @@ def read_ledger(path: str | Path, *, regions: list[str], years: tuple[int, int] 
     no rows is an error.
     """
     frame = read_user_csv(path, REQUIRED_COLUMNS, what="capacity ledger")
+    return _checked_ledger(frame, path, regions, years, default_source=str(path))
+
+
+def _checked_ledger(frame: pd.DataFrame, path: str | Path, regions: list[str], years: tuple[int, int], *,
+                    default_source: str) -> pd.DataFrame:
+    """The checks of :func:`read_ledger` on a table of text columns; the ledger in its layout."""
     frame["region"] = check_codes(frame, "region", regions, path)
     frame["service"] = check_codes(frame, "service", SERVICES, path)
     frame["status"] = check_codes(frame, "status", STATUSES, path)
@@ -132,7 +138,7 @@ def read_ledger(path: str | Path, *, regions: list[str], years: tuple[int, int] 
         frame.loc[blank, "cost_10k_yuan"] = np.nan
     else:
         frame["cost_10k_yuan"] = np.nan
-    frame["source"] = frame["source"] if "source" in frame.columns else str(path)
+    frame["source"] = frame["source"] if "source" in frame.columns else default_source
     frame["quality"] = frame["quality"] if "quality" in frame.columns else "user"
     ledger = frame[LEDGER_COLUMNS].reset_index(drop=True)
     check_capacity(ledger, path, first_line=2)
@@ -198,14 +204,24 @@ def unit_costs(plan: Mapping[str, float]) -> pd.DataFrame:
     return pd.concat([table, nursing], ignore_index=True)
 
 
-def check_ledger_frame(ledger: pd.DataFrame) -> None:
-    """Check a ledger passed in code (``om.run(..., ledger=...)``): type, columns, capacity >= 0."""
+FRAME_SOURCE = "ledger argument (rows numbered as lines of a CSV file: header = line 1)"
+
+
+def check_ledger_frame(ledger: pd.DataFrame, *, regions: list[str],
+                       years: tuple[int, int] = (1990, 2100)) -> pd.DataFrame:
+    """Check a ledger passed in code (``om.run(..., ledger=...)``) as :func:`read_ledger` checks a
+    file (columns, codes of ``regions``, services, statuses, years, finite places within range,
+    unique ids, capacity >= 0); returns the checked ledger in its layout (a new frame)."""
     if not isinstance(ledger, pd.DataFrame):
         raise TypeError(f"ledger must be a DataFrame in the layout of oloy_model.planning.capacity, got {type(ledger).__name__}")
-    missing = [c for c in ("region", "service", "year", "places", "status") if c not in ledger.columns]
+    missing = [c for c in REQUIRED_COLUMNS if c not in ledger.columns]
     if missing:
         raise OloyInputError(f"ledger argument: missing column(s) {missing}; expected columns {LEDGER_COLUMNS}")
-    check_capacity(ledger, "ledger argument")
+    if ledger.empty:
+        raise OloyInputError(f"ledger argument: no rows; expected at least one row under the columns {REQUIRED_COLUMNS}")
+    text = ledger.reset_index(drop=True).astype(object)
+    text = text.where(text.notna(), "").astype(str)  # the file checks read text: a NaN is a blank cell
+    return _checked_ledger(text, FRAME_SOURCE, [str(r) for r in regions], years, default_source="ledger argument")
 
 
 def capacity_array(ledger: pd.DataFrame, codes: list[str], years: np.ndarray) -> np.ndarray:
@@ -226,6 +242,26 @@ def capacity_array(ledger: pd.DataFrame, codes: list[str], years: np.ndarray) ->
     cap[:, :-1] = np.where(stated, wide.to_numpy().reshape(len(years), len(codes), len(SERVICES)), np.nan)
     cap[:, -1] = cap[:, :-1].sum(axis=1)
     return cap
+
+
+def _check_need_arguments(demand, year, regions, basis: str) -> None:
+    """Clear errors for :func:`need_ledger`'s arguments (which one, its value, what was expected)."""
+    needed = ["region", "year", "service", "basis", "demand"]
+    if not isinstance(demand, pd.DataFrame) or any(c not in demand.columns for c in needed):
+        found = list(demand.columns) if isinstance(demand, pd.DataFrame) else type(demand).__name__
+        raise OloyInputError(f"need_ledger: demand = {found}; expected Result.demand, a DataFrame with columns {needed}")
+    if basis not in ("norm", "uptake"):
+        raise OloyInputError(f"need_ledger: basis={basis!r}; expected 'norm' or 'uptake'")
+    years = sorted(int(y) for y in demand["year"].unique())
+    if isinstance(year, bool) or not isinstance(year, (int, np.integer)) or int(year) not in years:
+        raise OloyInputError(f"need_ledger: year={year!r}; expected a whole number among the demand's years "
+                             f"{years[0]}..{years[-1]}")
+    if isinstance(regions, str) or not len(regions):
+        raise OloyInputError(f"need_ledger: regions={regions!r}; expected a non-empty list of county codes")
+    unknown = sorted(set(map(str, regions)) - set(demand["region"].astype(str)))
+    if unknown:
+        raise OloyInputError(f"need_ledger: regions {unknown[:5]} ({len(unknown)} codes) have no demand rows; expected "
+                             "counties of the run's area")
 
 
 def need_ledger(demand: pd.DataFrame, year: int, *, regions: list[str], basis: str = "norm",
@@ -251,12 +287,12 @@ def need_ledger(demand: pd.DataFrame, year: int, *, regions: list[str], basis: s
     in_service : int, optional
         The year the places count from (default the first year of ``demand``).
     """
+    _check_need_arguments(demand, year, regions, basis)
     rows = demand[(demand["year"] == year) & (demand["basis"] == basis)
-                  & demand["region"].astype(str).isin(list(regions))]
+                  & demand["region"].astype(str).isin([str(r) for r in regions])]
     if rows.empty:
-        raise OloyInputError(f"need_ledger: no demand rows of year {year} on basis {basis!r} for the regions given; "
-                             f"expected a year among {sorted(demand['year'].unique())[:3]}... and basis 'norm' or "
-                             "'uptake'")
+        raise OloyInputError(f"need_ledger: no {basis!r} demand for the regions given in {year} (the area has no norm "
+                             "of that basis); expected basis 'uptake', or demand rows of those regions")
     if rows.duplicated(["region", "service"]).any():
         raise OloyInputError("need_ledger: demand holds several rows per (region, service) for one year and basis; "
                              "expected the demand of one scenario")

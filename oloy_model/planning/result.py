@@ -184,7 +184,7 @@ def run(scenario: Scenario | str, *, ledger: pd.DataFrame | None = None) -> Resu
     if ledger is None:
         ledger = build_ledger(scenario)
     else:
-        cap.check_ledger_frame(ledger)
+        ledger = cap.check_ledger_frame(ledger, regions=regions)
     capacity = cap.capacity_by_year(ledger, years, regions)
     costs = cap.unit_costs(plan)
     unit_cost = costs[costs["basis_of_cost"] == "all 14th-plan projects"].set_index("service")["unit_cost_10k_yuan"].to_dict()
@@ -224,7 +224,7 @@ def _run_area(scenario: Scenario, a: Assumptions, ledger: pd.DataFrame | None) -
     regions = region_codes(area)
     years = np.sort(population["year"].unique())
     if ledger is not None:
-        cap.check_ledger_frame(ledger)
+        ledger = cap.check_ledger_frame(ledger, regions=regions)
     elif a.capacity.ledger_file:
         ledger = cap.read_ledger(a.capacity.ledger_file, regions=regions)
     notes = norms.area_notes(area, national_norm_keys(a), ledger is not None)

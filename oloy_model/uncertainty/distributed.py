@@ -39,7 +39,7 @@ from ..base.hierarchy import area_code, parent_code
 from ..base.scenario import load_scenario, Scenario
 from ..demography.assumptions import resolve
 from ..planning.capacity import capacity_array
-from .ensemble import (add_area_total, check_draws, check_seed, check_whole_number, Ensemble, prepare, QUANTITIES,
+from .ensemble import (add_area_total, check_draw_count, check_draws, check_seed, check_whole_number, Ensemble, prepare, QUANTITIES,
                        STAT_NAMES, _Projector)
 from .stochastic import NOISE_BLOCK
 from .summary import plan_tasks, Reduction, report, summarize_partition, Summary
@@ -47,6 +47,7 @@ from .summary import plan_tasks, Reduction, report, summarize_partition, Summary
 PARTITIONS = ("prefecture", "province", "county")  # "county": one task per county (small areas, tests)
 TASK_WORKING_DRAW_COUNTIES = 3000  # draws x counties projected together in a task: the in-process 250 x 12 (~50 MB)
 TASK_RESULT_BYTES = 64 * 2**20  # [bytes] most per-draw totals one task returns
+CONNECT_TIMEOUT = "20s"  # waiting for a scheduler at an address before giving up
 WORKER_MEMORY = "2GiB"  # default memory_limit of each local worker (dask pauses/restarts a worker above it)
 
 
@@ -131,7 +132,7 @@ def simulate_distributed(scenario: Scenario | str, draws: int = 1000, seed: int 
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    draws = check_draws(draws)
+    draws = check_draw_count(draws)
     seed = check_seed(seed)
     if n_workers is not None:
         n_workers = check_whole_number("n_workers=", n_workers, minimum=1)
@@ -240,7 +241,12 @@ class _connect:
             raise OloyInputError("the Dask ensemble needs the optional dependency dask[distributed]; expected it "
                                  'installed (pip install -e ".[dask]")') from missing
         if self.address is not None:
-            self.owned = [Client(self.address)]
+            try:
+                self.owned = [Client(self.address, timeout=CONNECT_TIMEOUT)]
+            except (OSError, TimeoutError, ValueError) as failure:
+                raise OloyInputError(f"Dask scheduler {self.address!r}: cannot connect ({failure}); expected the address "
+                                     "of a running scheduler (tcp://host:8786), or no address for a local "
+                                     "cluster") from None
             return self.owned[0]
         workers = self.n_workers or len(os.sched_getaffinity(0))
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,

@@ -297,6 +297,16 @@ def check_draws(draws, *, label: str = "draws=", years: int = 31, counties: int 
     return draws
 
 
+def check_draw_count(draws, *, label: str = "draws=") -> int:
+    """A number of draws before the area's size is known: a whole number, 1 .. :data:`MAX_DRAWS`
+    (the memory bound of the area's run is checked once its inputs are built)."""
+    draws = check_whole_number(label, draws, minimum=1)
+    if draws > MAX_DRAWS:
+        raise OloyInputError(f"{label}{draws:,} is above the maximum of {MAX_DRAWS:,} draws, which keeps the peak "
+                             "memory of a run bounded (docs/robustness.md, Memory)")
+    return draws
+
+
 def check_seed(seed, *, label: str = "seed=") -> int:
     """A seed for ``numpy.random.SeedSequence``: a whole number >= 0."""
     return check_whole_number(label, seed, minimum=0)
@@ -367,7 +377,7 @@ def simulate(scenario: Scenario | str, draws: int = 1000, seed: int = 1, *, keep
         scenario = load_scenario(scenario)
     if not isinstance(keep_cells, (bool, np.bool_)):
         raise OloyInputError(f"keep_cells={keep_cells!r}; expected True or False")
-    draws = check_draws(draws, keep_cells=bool(keep_cells))
+    draws = check_draw_count(draws)
     seed = check_seed(seed)
     chunk_size = check_whole_number("chunk_size=", chunk_size, minimum=1)
     projector, result, area_ledger = prepare(scenario, ledger)
@@ -416,13 +426,7 @@ def user_ledger(a: Assumptions, ledger: pd.DataFrame | None) -> pd.DataFrame | N
     codes = leaf_codes(a.projection.area)
     if ledger is None:
         return read_ledger(a.capacity.ledger_file, regions=codes) if a.capacity.ledger_file else None
-    check_ledger_frame(ledger)
-    unknown = sorted(set(ledger["region"].astype(str)) - set(codes))
-    if unknown:
-        raise OloyInputError(f"ledger argument: column 'region' holds {unknown[:5]} ({len(unknown)} codes), which are "
-                             f"not counties of area {a.projection.area}; expected codes among {codes[:3]}... "
-                             f"({len(codes)} counties; `oloy areas` lists them)")
-    return ledger
+    return check_ledger_frame(ledger, regions=codes)
 
 
 def check_regions(regions: Sequence[str], codes: Sequence[str]) -> list[int]:

@@ -42,7 +42,7 @@ from ..base.errors import OloyInputError
 from ..base.hierarchy import area_code, hierarchy
 from ..base.scenario import load_scenario, Scenario
 from ..demography.assumptions import resolve
-from .ensemble import (_capacity_array, _kept_bytes_per_draw, _Projector, check_draws, check_seed,
+from .ensemble import (_capacity_array, _kept_bytes_per_draw, _Projector, check_draw_count, check_seed,
                        CHUNK_SIZE, Ensemble, gap_settings, GapSettings, KEPT_BYTES, prepare, QUANTITIES, STAT_NAMES)
 from ..planning.capacity import capacity_array
 
@@ -288,12 +288,14 @@ def plan_tasks(scenario: Scenario, draws: int, seed: int, *, ledger: pd.DataFram
 
     Checks every argument before any draw is made; builds the area's inputs once (the driver).
     """
-    a = resolve(scenario)
-    draws, seed = check_draws(draws, years=1, counties=1), check_seed(seed)
-    probabilities = _check_probabilities(probabilities)
-    unknown = [q for q in quantities if q not in STAT_NAMES]
-    if isinstance(quantities, str) or unknown or not quantities:
+    draws, seed = check_draw_count(draws), check_seed(seed)
+    probabilities, threshold = _check_probabilities(probabilities), _check_threshold(threshold)
+    if partition not in PARTITIONS:
+        raise OloyInputError(f"partition={partition!r}; expected one of {list(PARTITIONS)}")
+    if isinstance(quantities, str) or not isinstance(quantities, (list, tuple)) or not quantities or any(
+            q not in STAT_NAMES for q in quantities):
         raise OloyInputError(f"quantities={quantities!r}; expected a non-empty list among {list(STAT_NAMES)}")
+    a = resolve(scenario)
     projector, result, area_ledger = prepare(scenario, ledger)
     codes, years = list(projector.inputs.codes), projector.years
     parts = partitions(codes, a.projection.area, partition)
@@ -361,11 +363,27 @@ def _ordered(table: pd.DataFrame, order: dict[str, int]) -> pd.DataFrame:
 
 
 def _check_probabilities(probabilities: Sequence[float]) -> tuple[float, ...]:
-    values = tuple(probabilities) if not isinstance(probabilities, str) else ()
-    if not values or not all(isinstance(p, (int, float)) and not isinstance(p, bool) and 0 <= p <= 1
+    """Probabilities in [0, 1] whose column names (``q10``: the percent, rounded) differ."""
+    values = tuple(probabilities) if isinstance(probabilities, (list, tuple, np.ndarray)) else ()
+    if not values or not all(isinstance(p, (int, float, np.floating)) and not isinstance(p, bool) and 0 <= p <= 1
                              for p in values):
         raise OloyInputError(f"probabilities={probabilities!r}; expected a non-empty list of numbers in [0, 1]")
+    names = [f"q{round(100 * p):02d}" for p in values]
+    if len(set(names)) < len(names):
+        raise OloyInputError(f"probabilities={probabilities!r} name the columns {names}; expected probabilities "
+                             "that differ in whole percents (the columns are q10, q50, ...)")
     return tuple(float(p) for p in values)
+
+
+def _check_threshold(threshold: float | None) -> float | None:
+    """A shortfall threshold [places]: None (the scenario's) or a finite number >= 0."""
+    if threshold is None:
+        return None
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number)) or not (
+            np.isfinite(threshold) and threshold >= 0):
+        raise OloyInputError(f"threshold={threshold!r}; expected a finite number of places >= 0 (or None: the "
+                             "scenario's stochastic.shortfall_threshold)")
+    return float(threshold)
 
 
 def _check_memory(parts: list[Partition], draws: int, years: int) -> None:
@@ -423,8 +441,7 @@ def summarize(scenario: Scenario | str, draws: int = 1000, seed: int = 1, *, led
         scenario = load_scenario(scenario)
     tasks, finish = plan_tasks(scenario, draws, seed, ledger=ledger, partition=partition,
                                probabilities=probabilities, threshold=threshold, quantities=quantities)
-    reduction = Reduction([task.partition for task in tasks], check_draws(draws, years=1, counties=1),
-                          tasks[0].projector.years.size)
+    reduction = Reduction([task.partition for task in tasks], draws, tasks[0].projector.years.size)
     for index, task in enumerate(tasks):
         reduction.add(index, summarize_partition(task, seed, reduction.totals.shape[0]))
         report(progress, index + 1, len(tasks))

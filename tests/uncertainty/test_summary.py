@@ -134,6 +134,10 @@ def test_a_prefecture_level_city_without_counties_is_a_partition_alone():
     ({"probabilities": (0.1, 1.5)}, r"probabilities=\(0.1, 1.5\)"),
     ({"probabilities": "q50"}, "probabilities='q50'"),
     ({"quantities": ["population", "GDP"]}, "quantities="),
+    ({"probabilities": 0.5}, "probabilities=0.5"),
+    ({"probabilities": [0.1, 0.101]}, r"name the columns \['q10', 'q10'\]"),
+    ({"threshold": -1}, "threshold=-1"),
+    ({"threshold": float("nan")}, "threshold=nan"),
     ({"draws": 0}, "draws=0"),
     ({"draws": 100_001}, "draws=100,001"),
     ({"seed": -1}, "seed=-1"),
@@ -152,7 +156,7 @@ def test_a_partition_too_large_for_a_task_is_refused_before_any_draw():
 def test_a_ledger_outside_the_area_is_refused(ningxia):
     scenario, ledger, _ = ningxia
     wrong = ledger.assign(region=ledger["region"].str.replace("^64", "53", regex=True))
-    with pytest.raises(om.OloyInputError, match="not counties of area 640000"):
+    with pytest.raises(om.OloyInputError, match=r"ledger argument .* column 'region' has bad values \(line 2: '53"):
         _quietly(sm.summarize, scenario, draws=2, ledger=wrong)
 
 
@@ -164,6 +168,30 @@ def test_without_a_ledger_only_quantiles_exist():
         summary.gap_probabilities()
 
 
+@pytest.mark.parametrize("change, match", [
+    ({"places": np.nan}, "column 'places' has bad values .* expected a finite number"),
+    ({"places": np.inf}, "column 'places' has bad values .* expected a finite number"),
+    ({"places": -5.0}, "column 'places' has bad values .* expected a value >= 0"),
+    ({"places": 1e12}, "column 'places' has bad values .* expected a value <= 100000"),
+    ({"status": "dreaming"}, "column 'status' has bad values"),
+    ({"year": 2200}, "column 'year' has bad values"),
+    ({"id": "same"}, "duplicate|more than once|unique"),
+], ids=lambda value: str(value)[:20])
+def test_a_ledger_frame_gets_the_checks_of_a_ledger_file(ningxia, change, match):
+    """A DataFrame ledger is checked as a CSV ledger is: a NaN place is not zero capacity."""
+    scenario, ledger, _ = ningxia
+    bad = ledger.copy()
+    for column, value in change.items():
+        if column == "id":
+            bad[column] = value
+        else:
+            bad.loc[bad.index[1], column] = value
+    with pytest.raises(om.OloyInputError, match=match):
+        _quietly(sm.summarize, scenario, draws=2, ledger=bad)
+    with pytest.raises(om.OloyInputError, match=match):
+        _quietly(om.run, scenario, ledger=bad)
+
+
 def test_need_ledger_is_labelled_and_meets_the_central_need(ningxia):
     scenario, ledger, _ = ningxia
     assert set(ledger["quality"]) == {"assumption"} and set(ledger["type"]) == {"what-if"}
@@ -172,7 +200,7 @@ def test_need_ledger_is_labelled_and_meets_the_central_need(ningxia):
     row = result.demand.query("region == '640202' and year == 2030 and service == 'elderly_beds' and basis == 'uptake'")
     gap = result.gaps.query("region == '640202' and year == 2030 and service == 'elderly_beds' and basis == 'uptake'")
     assert abs(gap["gap"].iloc[0]) <= 0.5 and row["demand"].iloc[0] > 0  # met up to rounding
-    with pytest.raises(om.OloyInputError, match="no demand rows of year 2200"):
+    with pytest.raises(om.OloyInputError, match=r"need_ledger: year=2200; expected a whole number among the demand.s years 2020..2050"):
         need_ledger(result.demand, 2200, regions=leaf_codes(NINGXIA))
 
 
@@ -211,3 +239,36 @@ def test_summary_on_dask_equals_in_process_bit_for_bit(ningxia):
     assert remote.regions == local.regions
     for table in TABLES:
         assert getattr(remote, table)().equals(getattr(local, table)()), table
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"year": 2200}, "year=2200"),
+    ({"year": "2030"}, "year='2030'"),
+    ({"basis": "foo"}, "basis='foo'"),
+    ({"regions": []}, r"regions=\[\]"),
+    ({"regions": ["110101"]}, r"regions \['110101'\] \(1 codes\) have no demand rows"),
+])
+def test_need_ledger_names_the_wrong_argument(ningxia, kwargs, match):
+    scenario, _, _ = ningxia
+    demand = _quietly(om.run, scenario).demand
+    arguments = {"year": 2030, "regions": leaf_codes(NINGXIA), "basis": "uptake"} | kwargs
+    year = arguments.pop("year")
+    with pytest.raises(om.OloyInputError, match=match):
+        need_ledger(demand, year, **arguments)
+    with pytest.raises(om.OloyInputError, match="expected Result.demand"):
+        need_ledger([1, 2], 2030, regions=["640104"])
+
+
+def test_cli_area_draws_above_the_maximum_name_the_maximum(tmp_path, capsys):
+    assert main(["run", "baseline", "--area", "533100", "--draws", "100001", "--out", str(tmp_path / "o")]) == 2
+    assert "--draws 100,001 is above the maximum of 100,000 draws" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow  # waits for the connection to fail
+def test_an_unreachable_scheduler_is_an_input_error():
+    pytest.importorskip("distributed")
+    from oloy_model.uncertainty.distributed import summarize_distributed
+
+    with pytest.raises(om.OloyInputError, match="Dask scheduler 'tcp://127.0.0.1:1': cannot connect"):
+        summarize_distributed("baseline", draws=2, address="tcp://127.0.0.1:1")
