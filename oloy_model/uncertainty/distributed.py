@@ -35,35 +35,19 @@ import numpy as np
 import pandas as pd
 
 from ..base.errors import OloyInputError
-from ..base.hierarchy import area_code, parent_code
+from ..base.hierarchy import area_code
 from ..base.scenario import load_scenario, Scenario
 from ..demography.assumptions import resolve
 from ..planning.capacity import capacity_array
 from .ensemble import (add_area_total, check_draw_count, check_draws, check_seed, check_whole_number, Ensemble, prepare, QUANTITIES,
                        STAT_NAMES, _Projector)
 from .stochastic import NOISE_BLOCK
-from .summary import plan_tasks, Reduction, report, summarize_partition, Summary
+from .summary import partitions, plan_tasks, Reduction, report, summarize_partition, Summary
 
-PARTITIONS = ("prefecture", "province", "county")  # "county": one task per county (small areas, tests)
 TASK_WORKING_DRAW_COUNTIES = 3000  # draws x counties projected together in a task: the in-process 250 x 12 (~50 MB)
 TASK_RESULT_BYTES = 64 * 2**20  # [bytes] most per-draw totals one task returns
 CONNECT_TIMEOUT = "20s"  # waiting for a scheduler at an address before giving up
 WORKER_MEMORY = "2GiB"  # default memory_limit of each local worker (dask pauses/restarts a worker above it)
-
-
-def partitions(codes: Sequence[str], by: str = "prefecture") -> dict[str, list[int]]:
-    """Positions of the counties ``codes`` grouped by their prefecture (or province) code, or one by one.
-
-    The parent follows from the division code (GB/T 2260: :func:`~oloy_model.base.hierarchy.parent_code`);
-    groups are in ascending code order, positions ascending within a group.
-    """
-    if by not in PARTITIONS:
-        raise OloyInputError(f"partition={by!r}; expected one of {list(PARTITIONS)}")
-    groups: dict[str, list[int]] = {}
-    for i, code in enumerate(codes):
-        key = {"prefecture": parent_code(code), "province": code[:2] + "0000", "county": code}[by]
-        groups.setdefault(key, []).append(i)
-    return dict(sorted(groups.items()))
 
 
 def draw_ranges(draws: int, counties: int, years: int) -> list[tuple[int, int]]:
@@ -139,7 +123,8 @@ def simulate_distributed(scenario: Scenario | str, draws: int = 1000, seed: int 
     projector, result, area_ledger = prepare(scenario, ledger)
     inputs = projector.inputs
     check_draws(draws, years=inputs.years.size + 1, counties=len(inputs.codes))
-    groups = partitions(inputs.codes, partition)
+    groups = {part.key: part.positions for part in partitions(inputs.codes, resolve(scenario).projection.area,
+                                                              partition)}
     stats = np.empty((draws, projector.years.size, len(inputs.codes) + 1, len(STAT_NAMES)))
     uptake_noise = np.empty((draws, 2))
     with _connect(client, address, n_workers, memory_limit) as dask_client:

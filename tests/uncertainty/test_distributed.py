@@ -48,15 +48,6 @@ def test_unknown_or_empty_regions_is_an_input_error(regions):
         om.simulate("baseline", draws=2, regions=regions)
 
 
-def test_partitions_group_counties_by_prefecture_or_province():
-    codes = ["530102", "530103", "532901", "532922", "610102"]
-    assert dist.partitions(codes, "prefecture") == {"530100": [0, 1], "532900": [2, 3], "610100": [4]}
-    assert dist.partitions(codes, "province") == {"530000": [0, 1, 2, 3], "610000": [4]}
-    assert dist.partitions(codes, "county") == {code: [i] for i, code in enumerate(codes)}
-    with pytest.raises(om.OloyInputError, match="partition='city'"):
-        dist.partitions(codes, "city")
-
-
 @pytest.mark.parametrize("draws, counties", [(1, 1), (2500, 12), (2500, 180), (999, 1000)])
 def test_draw_ranges_cover_every_draw_within_blocks_and_the_result_bound(draws, counties):
     ranges = dist.draw_ranges(draws, counties, 31)
