@@ -253,9 +253,9 @@ def closed_area_migration(inputs: Inputs, *, migration_timing: str = "half") -> 
 
     The counties' 2010-2020 net migration, projected on the ``mixed`` (or ``counts``) basis,
     does not net out over the nation: net gains are fixed counts while net losses are rates on
-    shrinking cohorts, and the residual at ages 0-9 is positive almost everywhere (about +2
-    million "migrants" a year nationally: children counted in 2020 beyond the births that the
-    decade's estimated fertility implies, an error of the estimate, not migration). Within the nation, county
+    shrinking cohorts, and the residual holds errors that are not migration (children counted
+    in 2020 beyond the births of the decade's estimated fertility, the 2010 census's undercount
+    of young children): about +2 million "migrants" a year aged 0-9. Within the nation, county
     gains and losses are each other's, so their sum must be zero (international migration,
     about -0.3 million a year in WPP 2024, is left out). The imbalance ``I`` of each year, sex
     and age is split between gains ``G`` and losses ``L`` in proportion to their size (gains
