@@ -19,7 +19,7 @@ from .base.scenario import load_scenario, Scenario
 from .demography.population import regions
 from .orchestrators import run
 from .planning.result import Result
-from .reporting.area_outputs import area_region_names, write_area_outputs
+from .reporting.area_outputs import write_area_outputs
 from .reporting.digest import BASIS_READING, county_digest, reference_result, scenario_comparison, summary_sentences
 from .reporting.figures import figure_jobs, figure_key, write_figure_index
 from .reporting.output import write_scenario_json, write_csv, write_manifest
@@ -31,7 +31,7 @@ from .reporting.workbook import readme_sheet, with_region_names, write_workbook
 from .review.official import comparison_table
 from .uncertainty.distributed import simulate_distributed, summarize_distributed
 from .uncertainty.ensemble import simulate
-from .uncertainty.summary import summarize
+from .uncertainty.summary import summarize, Summary
 
 UNITS = {"population": "persons", "age_0_2": "persons", "age_0_14": "persons", "age_15_59": "persons",
          "age_60plus": "persons", "age_65plus": "persons", "age_80plus": "persons", "births": "births per year",
@@ -249,18 +249,17 @@ def run_area(names: Sequence[str | Path], area: str, out: Path, *, force: bool =
     say = progress or (lambda message: print(message, file=sys.stderr))
 
     def fill(folder: Path) -> None:
-        results = []
+        results, ensembles = [], []
         for index, scenario in enumerate(scenarios, start=1):
             say(f"[{index}/{len(scenarios)}] {scenario.name} ({area}): projecting ...")
             results.append(run(scenario))
+            if draws:
+                say(f"[{index}/{len(scenarios)}] {scenario.name} ({area}): {draws} stochastic draws (seed {seed}) ...")
+                ensembles.append(summarise(scenario, draws, seed, dask, say))
         if figures:
             load_fonts()  # once, here: the figure workers inherit the loaded font (fork)
         write_area_outputs(results, folder, [child(folder, s.name) for s in scenarios], figures=figures,
-                           formats=("png", "svg") if svg else ("png",), draws=draws, seed=seed)
-        for index, scenario in enumerate(scenarios, start=1):
-            if draws:
-                say(f"[{index}/{len(scenarios)}] {scenario.name} ({area}): {draws} stochastic draws (seed {seed}) ...")
-                write_summary(scenario, area, draws, seed, dask, child(folder, scenario.name), say)
+                           formats=("png", "svg") if svg else ("png",), ensembles=ensembles)
         write_manifest(folder, scenarios=[{"name": s.name, "content_hash": s.content_hash,
                                            "source": Path(s.source).name} for s in scenarios],
                        seed=seed if draws else None, draws=draws or None)
@@ -268,17 +267,9 @@ def run_area(names: Sequence[str | Path], area: str, out: Path, *, force: bool =
     return write_folder_atomically(Path(out), fill, force=force, say=say)
 
 
-def write_summary(scenario: Scenario, area: str, draws: int, seed: int, dask: str | None, folder: Path,
-                  say: Callable[[str], None]) -> None:
-    """The ensemble tables of an area's scenario into ``folder`` (gap tables only with a ledger)."""
+def summarise(scenario: Scenario, draws: int, seed: int, dask: str | None, say: Callable[[str], None]) -> Summary:
+    """An area scenario's ensemble, reduced partition by partition (on Dask with ``dask``)."""
     if dask:
-        summary = summarize_distributed(scenario, draws=draws, seed=seed, progress=say,
-                                        address=None if dask == "local" else dask)
-    else:
-        summary = summarize(scenario, draws=draws, seed=seed, progress=say)
-    folder.mkdir(parents=True, exist_ok=True)
-    names = area_region_names(area)
-    write_csv(with_region_names(summary.quantiles(), names), folder / "quantiles.csv")
-    if summary.has_capacity:
-        write_csv(with_region_names(summary.gap_probabilities(), names), folder / "gap_probabilities.csv")
-        write_csv(with_region_names(summary.demand_quantiles(), names), folder / "demand_quantiles.csv")
+        return summarize_distributed(scenario, draws=draws, seed=seed, progress=say,
+                                     address=None if dask == "local" else dask)
+    return summarize(scenario, draws=draws, seed=seed, progress=say)

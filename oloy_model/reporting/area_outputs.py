@@ -85,7 +85,34 @@ def demand_overview(results: Sequence[Result], area: str | None) -> pd.DataFrame
     return wide
 
 
-def area_sheets(results: Sequence[Result], summaries, comparisons) -> tuple[dict, dict]:
+ENSEMBLE_YEARS = (2025, 2026, 2027, 2028, 2029, 2030, 2035, 2040, 2050)  # the next plan year by year, then 5-yearly
+
+
+def ensemble_sheets(ensembles: Sequence, comparisons: Sequence[pd.DataFrame]) -> tuple[dict, dict]:
+    """Sheets of the ensemble summaries (:class:`oloy_model.uncertainty.summary.Summary`): the
+    area and the regions one level below it (those of the comparison), selected years."""
+    if not ensembles:
+        return {}, {}
+    shown = set(pd.concat(comparisons)["region"].astype(str)) | {ensembles[0].regions[-1]}
+
+    def select(table: pd.DataFrame) -> pd.DataFrame:
+        return table[table["region"].isin(shown) & table["year"].isin(ENSEMBLE_YEARS)].reset_index(drop=True)
+
+    draws = f"{ensembles[0].draws:,} draws, seed {ensembles[0].seed}"
+    sheets = {"uncertainty": pd.concat([select(e.quantiles()) for e in ensembles], ignore_index=True)}
+    notes = {"uncertainty": f"Quantiles of projected totals [persons] for the area and the regions one level below "
+                            f"it ({draws}; every county in each scenario's quantiles.csv)."}
+    with_capacity = [e for e in ensembles if e.has_capacity]
+    if with_capacity:
+        sheets["shortfall_probability"] = pd.concat([select(e.gap_probabilities()) for e in with_capacity],
+                                                    ignore_index=True)
+        notes["shortfall_probability"] = (f"Probability that demand exceeds the ledger's capacity (and by more than the "
+                                          f"threshold), with gap quantiles [places] ({draws}; every county in "
+                                          "gap_probabilities.csv). Regions whose capacity is not stated are absent.")
+    return sheets, notes
+
+
+def area_sheets(results: Sequence[Result], summaries, comparisons, ensembles: Sequence = ()) -> tuple[dict, dict]:
     """Workbook sheets and their notes."""
     notes_text = [f"{r.scenario.name}: {note}" for r in results for note in r.notes] + [mortality_line(r)
                                                                                          for r in results]
@@ -106,7 +133,8 @@ def area_sheets(results: Sequence[Result], summaries, comparisons) -> tuple[dict
              "shortfalls": "First shortfall year, place-years short, peak gap; empty without a ledger.",
              "indicators": "Indicators against the national 2025 targets; empty without a ledger.",
              "population_summary": "Population by age band [persons] and flows [per year] by region and year."}
-    return sheets, notes
+    extra_sheets, extra_notes = ensemble_sheets(ensembles, comparisons)
+    return sheets | extra_sheets, notes | extra_notes
 
 
 NOTE = """# {title}: 一老一小 projection, demand and gaps
@@ -126,8 +154,17 @@ CLOSED_NOTE = """
   about -0.3 million a year in WPP 2024, is left out; docs/areas.md)."""
 ENSEMBLE_NOTE = """- Ensemble: {draws:,} draws, seed {seed}; each scenario folder's `quantiles.csv` holds the
   quantiles of population, ages 0-2, 60+, 80+ and births for every county and upper region
-  (quantiles of the summed draws, never sums of quantiles){gaps}.
+  (quantiles of the summed draws, never sums of quantiles){gaps}. The workbook's `uncertainty`
+  (and `shortfall_probability`) sheets show the area and the regions one level below it.
 """
+
+
+def write_ensemble_tables(summary, folder: Path, names: pd.DataFrame) -> None:
+    """``quantiles.csv`` and, with capacity, ``gap_probabilities.csv`` and ``demand_quantiles.csv``."""
+    write_csv(with_region_names(summary.quantiles(), names), folder / "quantiles.csv")
+    if summary.has_capacity:
+        write_csv(with_region_names(summary.gap_probabilities(), names), folder / "gap_probabilities.csv")
+        write_csv(with_region_names(summary.demand_quantiles(), names), folder / "demand_quantiles.csv")
 
 
 def write_note(results: Sequence[Result], folder: Path, *, draws: int = 0, seed: int = 1) -> None:
@@ -197,18 +234,22 @@ def write_report(results: Sequence[Result], comparisons, figure_index: pd.DataFr
 
 
 def write_area_outputs(results: Sequence[Result], folder: Path, folders: Sequence[Path], *, figures: bool = True,
-                       formats: tuple[str, ...] = ("png",), draws: int = 0, seed: int = 1) -> None:
-    """Every output of an area run into ``folder`` (``folders``: one per scenario); ``draws`` and
-    ``seed`` of the ensemble tables the caller writes, for the note."""
+                       formats: tuple[str, ...] = ("png",), ensembles: Sequence = ()) -> None:
+    """Every output of an area run into ``folder`` (``folders``: one per scenario); ``ensembles``:
+    each scenario's :class:`~oloy_model.uncertainty.summary.Summary` when draws were run (their
+    CSVs, workbook sheets and note)."""
     area = resolve(results[0].scenario).projection.area
     names = area_region_names(area)
     written = [write_area_scenario(r, f, names) for r, f in zip(results, folders)]
     summaries, comparisons = [s for s, _ in written], [c for _, c in written]
     write_csv(pd.concat(comparisons, ignore_index=True), folder / "comparison_all_scenarios.csv")
     write_csv(with_region_names(pd.concat(summaries, ignore_index=True), names), folder / "summary_all_scenarios.csv")
-    sheets, notes = area_sheets(results, summaries, comparisons)
+    sheets, notes = area_sheets(results, summaries, comparisons, ensembles)
     write_workbook(folder / "oloy_results.xlsx", sheets, notes, names=names)
     write_csv(readme_sheet(sheets, notes), folder / "columns.csv")
+    for summary, scenario_folder in zip(ensembles, folders):
+        write_ensemble_tables(summary, scenario_folder, names)
+    draws, seed = (ensembles[0].draws, ensembles[0].seed) if ensembles else (0, 1)
     write_note(results, folder, draws=draws, seed=seed)
     index = None
     if figures:

@@ -220,6 +220,15 @@ def test_cli_area_draws_write_the_summary_tables(tmp_path, capsys):
     np.testing.assert_allclose(written["p_shortfall"], expected["p_shortfall"], atol=1e-6)
     assert (out / "dehong" / "quantiles.csv").exists() and (out / "dehong" / "demand_quantiles.csv").exists()
     assert "Ensemble: 8 draws, seed 5" in (out / "NOTE.md").read_text(encoding="utf-8")
+    sheets = pd.read_excel(out / "oloy_results.xlsx", sheet_name=None, dtype={"region": str})
+    probability = sheets["shortfall_probability"]
+    assert set(probability["region"]) == {"533100"} | set(pd.read_csv(out / "comparison_all_scenarios.csv",
+                                                                       dtype={"region": str})["region"])
+    assert set(probability["year"]) == {2025, 2026, 2027, 2028, 2029, 2030, 2035, 2040, 2050}
+    row = probability.query("region == '533100' and year == 2035 and service == 'elderly_beds' and basis == 'uptake'")
+    np.testing.assert_allclose(row["p_shortfall"], expected.query(
+        "region == '533100' and year == 2035 and service == 'elderly_beds' and basis == 'uptake'")["p_shortfall"])
+    assert not sheets["uncertainty"].empty
 
 
 def test_cli_area_observations_is_refused(tmp_path, capsys):
