@@ -134,7 +134,8 @@ class Ensemble:
 
     def quantiles(self, quantities: Sequence[str] = QUANTITIES,
                   probabilities: Sequence[float] = (0.1, 0.5, 0.9)) -> pd.DataFrame:
-        """Quantiles of projected totals: ``[scenario, region, year, quantity, q10, q50, q90, mean]``."""
+        """Quantiles of projected totals: ``[scenario, region, year, quantity, q10, q50, q90, mean]``
+        (births from the first projected year: the base year's are not projected)."""
         parts = []
         for quantity in quantities:
             if quantity not in STAT_NAMES:
@@ -148,6 +149,8 @@ class Ensemble:
 
             blocks = [columns(self.stats[:, years, :, k]) for years in self._year_blocks()]
             frame = _frame(self.regions, self.years, _join(blocks))
+            if quantity == "births":  # births are flows of the projected years: the base year has none
+                frame = frame[frame["year"] != self.years[0]]
             frame.insert(2, "quantity", quantity)
             parts.append(frame)
         table = pd.concat(parts, ignore_index=True)
