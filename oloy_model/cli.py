@@ -26,6 +26,7 @@ from .reporting.plan_outputs import write_plans
 from .reporting.render import one_blas_thread
 from .review.backtest import backtest
 from .runner import run_area, run_scenarios
+from .uncertainty.distributed import check_dask
 from .uncertainty.ensemble import check_draw_count, check_draws, check_seed
 
 
@@ -123,6 +124,8 @@ def check_draw_arguments(args: argparse.Namespace, names, *, summarised: bool = 
     check_seed(args.seed, label="--seed ")
     if getattr(args, "dask", None) and not args.draws:
         raise OloyInputError(f"--dask {args.dask}: no draws to distribute; expected --draws N (N >= 1) with it")
+    if getattr(args, "dask", None):
+        check_dask(args.dask)  # an unreachable scheduler fails here, not after the deterministic runs
     if args.draws:
         check_draw_count(args.draws, label="--draws ")
         if summarised:

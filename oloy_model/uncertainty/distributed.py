@@ -210,6 +210,25 @@ def _run_tasks(client, projector: _Projector, groups: dict[str, list[int]], seed
             progress(f"  tasks: {done:,}/{total:,} done")
 
 
+def check_dask(option: str) -> None:
+    """Fail before any work when the Dask option cannot be used: ``"local"`` needs
+    ``dask.distributed`` installed; an address needs a scheduler that answers (connect and close)."""
+    if option == "local":
+        _import_distributed()
+        return
+    with _connect(None, option, None, WORKER_MEMORY):
+        pass
+
+
+def _import_distributed():
+    try:
+        import distributed
+    except ImportError as missing:
+        raise OloyInputError("the Dask ensemble needs the optional dependency dask[distributed]; expected it "
+                             'installed (pip install -e ".[dask]")') from missing
+    return distributed
+
+
 class _connect:
     """The given client (left open), a client of ``address``, or a new LocalCluster's (closed on exit)."""
 
@@ -220,11 +239,8 @@ class _connect:
     def __enter__(self):
         if self.client is not None:
             return self.client
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError as missing:
-            raise OloyInputError("the Dask ensemble needs the optional dependency dask[distributed]; expected it "
-                                 'installed (pip install -e ".[dask]")') from missing
+        distributed = _import_distributed()
+        Client, LocalCluster = distributed.Client, distributed.LocalCluster
         if self.address is not None:
             try:
                 self.owned = [Client(self.address, timeout=CONNECT_TIMEOUT)]

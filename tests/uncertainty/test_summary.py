@@ -281,3 +281,14 @@ def test_an_unreachable_scheduler_is_an_input_error():
 
     with pytest.raises(om.OloyInputError, match="Dask scheduler 'tcp://127.0.0.1:1': cannot connect"):
         summarize_distributed("baseline", draws=2, address="tcp://127.0.0.1:1")
+
+
+@pytest.mark.slow  # waits for the connection to fail
+def test_cli_refuses_an_unreachable_scheduler_before_any_work(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    out = tmp_path / "o"
+    assert main(["run", "baseline", "--area", "533100", "--draws", "4", "--dask", "tcp://127.0.0.1:1",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "Dask scheduler 'tcp://127.0.0.1:1': cannot connect" in err and "projecting" not in err
+    assert not out.exists()
