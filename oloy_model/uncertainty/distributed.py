@@ -163,35 +163,31 @@ def summarize_distributed(scenario: Scenario | str, draws: int = 1000, seed: int
                                probabilities=probabilities, threshold=threshold, quantities=quantities)
     reduction = Reduction([task.partition for task in tasks], draws, tasks[0].projector.years.size)
     with _connect(client, address, n_workers, memory_limit) as dask_client:
-        from distributed import as_completed  # optional heavy dependency, imported only with a cluster
+        pending, index, queue = _import_distributed().as_completed(), {}, iter(enumerate(tasks))
 
-        # A window of tasks in flight (two per worker thread): the cluster holds a few
-        # partitions' inputs at a time, not the whole area's.
-        window = max(2, 2 * sum(dask_client.nthreads().values()))
-        index, queue = {}, iter(enumerate(tasks))
-
-        def submit_next(pending: as_completed) -> None:
-            for i, task in queue:
+        def submit_next() -> None:
+            i, task = next(queue, (None, None))
+            if task is not None:
                 future = dask_client.submit(summarize_partition, dask_client.scatter(task), seed, draws, pure=False)
                 index[future] = i
                 pending.add(future)
-                return
 
-        pending = as_completed()
-        for _ in range(window):
-            submit_next(pending)
+        # A window of tasks in flight (two per worker thread): the cluster holds a few
+        # partitions' inputs at a time, not the whole area's.
+        for _ in range(max(2, 2 * sum(dask_client.nthreads().values()))):
+            submit_next()
         for done, future in enumerate(pending, start=1):
             reduction.add(index.pop(future), future.result())
             future.release()
             report(progress, done, len(tasks))
-            submit_next(pending)
+            submit_next()
     return finish(reduction)
 
 
 def _run_tasks(client, projector: _Projector, groups: dict[str, list[int]], seed: int, draws: int,
                stats: np.ndarray, uptake_noise: np.ndarray, progress: Callable[[str], None] | None) -> None:
     """Submit every (partition, draw range) task and write each result into ``stats`` as it arrives."""
-    from distributed import as_completed  # optional heavy dependency, imported only with a cluster
+    as_completed = _import_distributed().as_completed
 
     where = {}
     for positions in groups.values():

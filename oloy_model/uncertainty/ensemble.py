@@ -104,11 +104,6 @@ class Ensemble:
     def _settings(self) -> GapSettings:
         return self.settings if self.settings is not None else gap_settings(resolve(self.scenario))
 
-    @property
-    def has_capacity(self) -> bool:
-        """True when the draws can be set against capacity (gap and demand tables exist)."""
-        return self.capacity is not None or self.result is not None
-
     @functools.cached_property
     def _capacity(self) -> np.ndarray:
         """Capacity (years, regions + 1, services) [places] from the ledger (NaN: not stated)."""

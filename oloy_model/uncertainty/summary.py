@@ -306,10 +306,10 @@ def plan_tasks(scenario: Scenario, draws: int, seed: int, *, ledger: pd.DataFram
         capacity = capacity_array(area_ledger, codes, years)[:, :-1]
     else:
         capacity = None
-    settings = dict(scenario=scenario, settings=gap_settings(a), probabilities=probabilities, threshold=threshold,
+    shared = dict(scenario=scenario, settings=gap_settings(a), probabilities=probabilities, threshold=threshold,
                     quantities=tuple(quantities))
     tasks = [Task(projector.subset(part.positions), part,
-                  None if capacity is None else np.ascontiguousarray(capacity[:, part.positions]), **settings)
+                  None if capacity is None else np.ascontiguousarray(capacity[:, part.positions]), **shared)
              for part in parts]
 
     def finish(reduction: Reduction) -> Summary:
@@ -323,8 +323,8 @@ def plan_tasks(scenario: Scenario, draws: int, seed: int, *, ledger: pd.DataFram
                 members = _spanning_members(parts, spanning)
                 span_capacity = np.concatenate([_capacity_sum(capacity, members[up]) for up in spanning], axis=1)
             upper = Ensemble(scenario, None, seed, draws, spanning, years, reduction.totals, reduction.uptake_noise,
-                             projector.parameters, None, span_capacity, settings["settings"])
-            tables.append(_tables(upper, Task(None, None, span_capacity, **settings)))
+                             projector.parameters, None, span_capacity, shared["settings"])
+            tables.append(_tables(upper, Task(None, None, span_capacity, **shared)))
         regions = codes + [up for part in parts for up in part.inner] + spanning
         order = _region_order(codes, regions[len(codes):], a.projection.area)
         joined = {name: _ordered(pd.concat([t[name] for t in tables if name in t], ignore_index=True), order)
